@@ -1,0 +1,4 @@
+from rtc_egress.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Process runtime: configuration, logging, components, health, embedded Redis."""

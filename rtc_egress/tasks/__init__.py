@@ -1,0 +1,1 @@
+"""Tasks: the model, shared validation and the atomic Redis store."""
