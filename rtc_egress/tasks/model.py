@@ -6,7 +6,7 @@ A task record lives in one Redis hash (see ``keys.py``); ``Task`` is its typed, 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -92,10 +92,30 @@ class Task:
             return int(v) if v not in (None, "") else None
 
         known = {
-            "task_id", "app_id", "request_id", "cmd", "kind", "region", "channel", "state", "payload",
-            "created_at", "updated_at", "enqueued_at", "claimed_at", "started_at", "finished_at", "owner",
-            "lease_until", "attempts", "max_attempts", "part", "reason", "message", "seq",
-        }  # fmt: skip
+            "task_id",
+            "app_id",
+            "request_id",
+            "cmd",
+            "kind",
+            "region",
+            "channel",
+            "state",
+            "payload",
+            "created_at",
+            "updated_at",
+            "enqueued_at",
+            "claimed_at",
+            "started_at",
+            "finished_at",
+            "owner",
+            "lease_until",
+            "attempts",
+            "max_attempts",
+            "part",
+            "reason",
+            "message",
+            "seq",
+        }
         return cls(
             task_id=h["task_id"],
             app_id=h["app_id"],
@@ -139,9 +159,13 @@ class TaskEvent:
     state: TaskState
     ts: int
     data: dict[str, Any]
+    channel: str = ""
+    cmd: str = ""
+    request_id: str = ""
 
     @classmethod
-    def from_fields(cls, f: dict[str, str]) -> TaskEvent:
+    def from_fields(cls, f: dict[str, Any]) -> TaskEvent:
+        """From a stream entry's fields or a history entry (same keys; ``data`` is a JSON string)."""
         return cls(
             event_id=f["event_id"],
             task_id=f["task_id"],
@@ -151,6 +175,9 @@ class TaskEvent:
             state=TaskState(f["state"]),
             ts=int(f["ts"]),
             data=json.loads(f.get("data") or "{}"),
+            channel=f.get("channel") or "",
+            cmd=f.get("cmd") or "",
+            request_id=f.get("request_id") or "",
         )
 
 
@@ -167,3 +194,13 @@ class TaskFile:
     kind: str = "media"  # media | playlist | snapshot
     upload_state: str = "pending"  # pending | uploaded | failed
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TaskFile:
+        names = {f.name for f in fields(cls)}
+        known = {k: v for k, v in d.items() if k in names and k != "extra"}
+        extra = dict(d.get("extra") or {}) | {k: v for k, v in d.items() if k not in names}
+        return cls(**known, extra=extra)

@@ -1,0 +1,23 @@
+-- Records a worker event on a task. ARGV: prefix, task_id, owner, type, data_json, maxlen, file_name,
+-- file_json, mark_started ('1'|'0'), task_ttl_s
+-- A file is attached whatever the task's state or owner (a finished part's file is never dropped);
+-- other events need the current owner. Returns {'ok'} | {'lost', state or ''}
+local tid, owner, etype, data_json, maxlen = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local file_name, file_json, mark_started, ttl = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local tk = K.task(tid)
+local f = redis.call('HMGET', tk, 'state', 'owner', 'started_at')
+if not f[1] then return { 'lost', '' } end
+local is_file = file_name ~= ''
+if not is_file and (f[2] ~= owner or TERMINAL[f[1]]) then return { 'lost', f[1] } end
+local ts = now_ms()
+if is_file then
+  redis.call('HSET', K.files(tid), file_name, file_json)
+  if TERMINAL[f[1]] then redis.call('EXPIRE', K.files(tid), ttl) end
+end
+if mark_started == '1' then
+  if not f[3] then redis.call('HSET', tk, 'started_at', ts) end
+  redis.call('HSET', tk, 'part_started_at', ts)
+end
+redis.call('HSET', tk, 'updated_at', ts)
+emit(tid, etype, data_json, ts, maxlen)
+return { 'ok' }
