@@ -12,6 +12,8 @@ LEASES = f"{PREFIX}:leases"
 ENQUEUED_DEADLINES = f"{PREFIX}:enqueued"
 #: Set of every queue key ever used (so metrics and the sweeper can find them without SCAN).
 QUEUES = f"{PREFIX}:queues"
+#: Stream of closed files for the uploader (consumer group), appended in the same step that attaches the file.
+UPLOADS = f"{PREFIX}:uploads"
 #: Pub/sub channel a new or re-queued task is announced on, so idle workers claim at once.
 NOTIFY = f"{PREFIX}:notify"
 

@@ -283,10 +283,22 @@ class TaskStore:
             raise TransitionRefused(task_id, res[1], to.value, res[2])
         return Task.from_hash(_pairs(res[1:]))
 
-    async def release(self, task_id: str, owner: str, reason: str) -> Task:
-        """Give a running task back to the front of its queue (shutdown with on_shutdown=requeue)."""
+    async def release(self, task_id: str, owner: str, reason: str, *, crashed: bool = False) -> Task:
+        """Give a running task back to the front of its queue.
+
+        ``crashed=False`` (shutdown with on_shutdown=requeue): attempts unchanged. ``crashed=True`` (the recorder
+        died without finishing): attempts+1, or FAILED once they are used up, exactly as an expired lease.
+        A STOPPING task ends STOPPED either way.
+        """
         res = await self._run(
-            "release", task_id, owner, reason, self.task_timeout_ms, self.events_max_len, self.task_ttl_s
+            "release",
+            task_id,
+            owner,
+            reason,
+            self.task_timeout_ms,
+            self.events_max_len,
+            self.task_ttl_s,
+            "1" if crashed else "0",
         )
         if res[0] != "ok":
             raise TransitionRefused(task_id, res[1], TaskState.ENQUEUED.value, res[2])

@@ -15,6 +15,7 @@ local K = {
   enqueued = P .. ':enqueued',
   queues = P .. ':queues',
   notify = P .. ':notify',
+  uploads = P .. ':uploads',
 }
 
 -- The state table of DESIGN.md section 2; anything not listed is refused.
@@ -110,4 +111,25 @@ local function enqueue(tid, front, ts, timeout_ms)
   redis.call('ZADD', K.enqueued, ts + timeout_ms, tid)
   redis.call('HSET', tk, 'enqueued_at', ts)
   redis.call('PUBLISH', K.notify, q)
+end
+
+-- A running task lost its recorder (lease expired, or the recorder crashed): back to the front of its queue
+-- with attempts+1, or FAILED once attempts reach max_attempts. Returns 'requeued' or 'failed'.
+local function requeue_or_fail(tid, why, ts, maxlen, ttl, timeout_ms)
+  local tk = K.task(tid)
+  local f = redis.call('HMGET', tk, 'owner', 'attempts', 'max_attempts', 'part')
+  local owner = f[1] or ''
+  local attempts = tonumber(f[2] or '0') + 1
+  redis.call('HSET', tk, 'attempts', attempts)
+  redis.call('ZREM', K.leases, tid)
+  local data = { owner = owner, attempts = attempts, why = why }
+  if attempts >= tonumber(f[3] or '1') then
+    transition(tid, 'FAILED', 'attempts exhausted after ' .. attempts .. ' runs; last: ' .. why, {}, data, ts,
+      maxlen, ttl)
+    return 'failed'
+  end
+  transition(tid, 'ENQUEUED', why .. '; resuming as part ' .. (tonumber(f[4] or '0') + 1),
+    { owner = false, lease_until = false }, data, ts, maxlen, ttl)
+  enqueue(tid, true, ts, timeout_ms)
+  return 'requeued'
 end

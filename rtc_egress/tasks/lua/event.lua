@@ -12,6 +12,9 @@ if not is_file and (f[2] ~= owner or TERMINAL[f[1]]) then return { 'lost', f[1] 
 local ts = now_ms()
 if is_file then
   redis.call('HSET', K.files(tid), file_name, file_json)
+  -- announce it to the uploader (a consumer group on this stream) in the same step
+  redis.call('XADD', K.uploads, '*', 'task_id', tid, 'app_id', redis.call('HGET', tk, 'app_id'), 'name', file_name,
+    'file', file_json)
   if TERMINAL[f[1]] then redis.call('EXPIRE', K.files(tid), ttl) end
 end
 if mark_started == '1' then

@@ -1,16 +1,22 @@
--- The owner gives a running task back (shutdown with requeue): PROCESSING -> ENQUEUED at the front of its
--- queue, attempts unchanged; a task being stopped ends STOPPED instead.
--- ARGV: prefix, task_id, owner, reason, task_timeout_ms, maxlen, task_ttl_s
--- Returns {'ok', hash...} | {'refused', state or '', why}
+-- The owner gives a running task back. ARGV: prefix, task_id, owner, reason, task_timeout_ms, maxlen,
+-- task_ttl_s, crashed ('1'|'0').
+-- Not crashed (shutdown with requeue): PROCESSING -> ENQUEUED at the front of its queue, attempts unchanged.
+-- Crashed (the recorder died without finishing): like an expired lease, attempts+1 or FAILED when used up.
+-- A task being stopped ends STOPPED instead. Returns {'ok', hash...} | {'refused', state or '', why}
 local tid, owner, reason, timeout_ms, maxlen, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local crashed = ARGV[8] == '1'
 local tk = K.task(tid)
 local f = redis.call('HMGET', tk, 'state', 'owner')
 if not f[1] then return { 'refused', '', 'no such task' } end
 if f[2] ~= owner then return { 'refused', f[1], 'not the owner' } end
 local ts = now_ms()
-local ok, from
+local ok, from = true, f[1]
 if f[1] == 'STOPPING' then
   ok, from = transition(tid, 'STOPPED', reason, {}, {}, ts, maxlen, ttl)
+elseif f[1] ~= 'PROCESSING' then
+  ok = false
+elseif crashed then
+  requeue_or_fail(tid, reason, ts, maxlen, ttl, timeout_ms)
 else
   ok, from = transition(tid, 'ENQUEUED', reason, { owner = false, lease_until = false }, {}, ts, maxlen, ttl)
   if ok then

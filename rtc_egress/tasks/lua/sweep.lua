@@ -8,19 +8,12 @@ local requeued, failed, stopped, timed_out = 0, 0, 0, 0
 for _, tid in ipairs(redis.call('ZRANGEBYSCORE', K.leases, '-inf', ts, 'LIMIT', 0, batch)) do
   redis.call('ZREM', K.leases, tid)
   local tk = K.task(tid)
-  local f = redis.call('HMGET', tk, 'state', 'owner', 'attempts', 'max_attempts', 'part')
+  local f = redis.call('HMGET', tk, 'state', 'owner')
   local state, owner = f[1], f[2] or ''
   if state == 'PROCESSING' then
-    local attempts = tonumber(f[3] or '0') + 1
-    redis.call('HSET', tk, 'attempts', attempts)
-    if attempts >= tonumber(f[4] or '1') then
-      transition(tid, 'FAILED', 'attempts exhausted: ' .. attempts .. ' runs, last owner ' .. owner .. ' lost',
-        {}, { owner = owner, attempts = attempts }, ts, maxlen, ttl)
+    if requeue_or_fail(tid, 'owner ' .. owner .. ' lost', ts, maxlen, ttl, timeout_ms) == 'failed' then
       failed = failed + 1
     else
-      transition(tid, 'ENQUEUED', 'owner ' .. owner .. ' lost; resuming as part ' .. (tonumber(f[5] or '0') + 1),
-        { owner = false, lease_until = false }, { owner = owner, attempts = attempts }, ts, maxlen, ttl)
-      enqueue(tid, true, ts, timeout_ms)
       requeued = requeued + 1
     end
   elseif state == 'STOPPING' then

@@ -276,3 +276,24 @@ async def test_list_filters_and_paginates(store: TaskStore, make_task: MakeTask)
     assert [t.task_id for t in by_channel.tasks] == [made[3].task_id]
     with pytest.raises(ValueError, match="cursor"):
         await store.list("app1", cursor="!!not-a-cursor")
+
+
+async def test_crashed_recorder_requeues_with_an_attempt_then_fails(redis: aioredis.Redis, make_task: MakeTask) -> None:
+    st = TaskStore(redis, max_attempts=2)
+    task = await make_task(st)
+    await st.claim("w1", NATIVE_RECORD, lease_s=10)
+    again = await st.release(task.task_id, "w1", "recorder exited with code -9", crashed=True)
+    assert again.state == S.ENQUEUED and again.attempts == 1 and "code -9" in again.reason
+    await st.claim("w2", NATIVE_RECORD, lease_s=10)
+    final = await st.release(task.task_id, "w2", "recorder exited with code 1", crashed=True)
+    assert final.state == S.FAILED and final.attempts == 2 and "attempts exhausted" in final.reason
+
+
+async def test_attached_file_is_announced_for_upload(
+    redis: aioredis.Redis, store: TaskStore, make_task: MakeTask
+) -> None:
+    task = await make_task()
+    await store.claim("w1", NATIVE_RECORD, lease_s=10)
+    await store.attach_file(task.task_id, "w1", TaskFile(name="x.mp4", path="/s/x.mp4", bytes=3, part=1))
+    entries = await redis.xrange(keys.UPLOADS)
+    assert [(e["task_id"], e["name"]) for _, e in entries] == [(task.task_id, "x.mp4")]
