@@ -20,6 +20,18 @@ if TYPE_CHECKING:
 COMPONENT_NAMES: tuple[str, ...] = ("api-server", "egress", "flexible-recorder", "uploader", "webhook-notifier")
 
 
+class ComponentStartError(Exception):
+    """Raised by a component's constructor or ``start()`` for a failure the operator must fix.
+
+    The runtime logs the message alone (no traceback) and exits with code 2 if ``usage`` (configuration or
+    installation, e.g. a missing binary), else 1. Name the key to change in the message.
+    """
+
+    def __init__(self, message: str, *, usage: bool = True) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
 @dataclass(frozen=True, slots=True)
 class ComponentHealth:
     ok: bool

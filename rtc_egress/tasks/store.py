@@ -35,8 +35,9 @@ class StopOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CreateResult:
-    task: Task
-    created: bool  # False: an existing task with the same (app_id, request_id)
+    task_id: str
+    created: bool
+    existing: Task | None = None  # when not created: the task made earlier for the same (app_id, request_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,10 @@ class TaskStore:
         )
         if res[0] == "busy":
             raise ChannelBusy(channel, cmd, res[1])
-        return CreateResult(Task.from_hash(_pairs(res[1:])), created=res[0] == "created")
+        if res[0] == "created":  # the hot path: a short reply, no task hash to decode
+            return CreateResult(res[1], created=True)
+        existing = Task.from_hash(_pairs(res[1:]))
+        return CreateResult(existing.task_id, created=False, existing=existing)
 
     async def get(self, task_id: str) -> Task | None:
         h: dict[str, str] = await self._r.hgetall(keys.task(task_id))

@@ -11,6 +11,7 @@ and only the few cross-field rules run in Python.
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    JsonValue,
     Tag,
     ValidationError,
     field_validator,
@@ -45,8 +47,6 @@ MEDIA_URL_PATTERN = r"^(?:(?:[hH][tT][tT][pP][sS]?|rtmps?|rtsps?|srt|udp|tcp|fil
 FILENAME_PLACEHOLDERS = ("task_id", "channel", "uid", "date", "time", "index", "part")
 FILENAME_PATTERN = r"^(?:[A-Za-z0-9_\-.]|\{(?:" + "|".join(FILENAME_PLACEHOLDERS) + r")\}){1,128}$"
 UNSUPPORTED_CMDS = frozenset({"rtmp", "whip"})
-#: Payload keys upstream clients send today; accepted (app_id is overwritten, task_id dropped, others kept).
-UPSTREAM_KEYS = ("app_id", "webGL", "web_recorder", "freestyleCanvasUrl", "task_id")
 
 _RULE_KEY = "x-rule"
 _CHARS_USER = "a-z, A-Z, 0-9, _ and -"
@@ -82,7 +82,25 @@ _EVEN_H = "must be an even number between 16 and 2160"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """Free-form JSON kept in the task must stay JSON: no NaN or Infinity (the parser accepts them)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            raise PydanticCustomError("rule", "must not contain NaN or Infinity")
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return value
+
+
+#: Free-form JSON passed through to a worker (upstream options, recorder scripting keys).
+FreeJson = Annotated[JsonValue, AfterValidator(_finite)]
 
 
 def _int_only(value: Any) -> Any:
@@ -144,7 +162,8 @@ _SECONDS = "must be a number between 0 and 86400"
 class SyntheticUser(BaseModel):
     """One scripted user of the ``synthetic`` source; further scripting keys are passed to the recorder as is."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+    __pydantic_extra__: dict[str, FreeJson] = Field(init=False)
 
     uid: str = ruled(f"must be 1-32 characters of {_CHARS_USER}", doc="user id", pattern=USER_ID_PATTERN)
     join_at_s: float | None = ruled(_SECONDS, None, doc="joins at this source time", ge=0, le=86400, strict=True)
@@ -170,6 +189,10 @@ class UrlInput(_Model):
         max_length=2048,
         pattern=MEDIA_URL_PATTERN,
     )
+
+
+#: Tags of the discriminated unions above; pydantic puts them in an error's location, the path leaves them out.
+_UNION_TAGS = frozenset({"count", "list"})
 
 
 def _synthetic_users_tag(value: Any) -> str:
@@ -344,9 +367,9 @@ class Payload(_Model):
         pattern=HTTP_URL_PATTERN,
     )
     # Upstream keys: accepted so today's clients keep working.
-    app_id: Any = Field(None, description="upstream; replaced by the app_id of the path")
-    webGL: Any = Field(None, description="upstream web recorder option; kept")
-    web_recorder: Any = Field(None, description="upstream web recorder options; kept")
+    app_id: FreeJson = Field(None, description="upstream; replaced by the app_id of the path")
+    webGL: FreeJson = Field(None, description="upstream web recorder option; kept")
+    web_recorder: FreeJson = Field(None, description="upstream web recorder options; kept")
     freestyleCanvasUrl: str | None = ruled(
         _HTTP_URL_RULE.format(n=1024),
         None,
@@ -354,7 +377,7 @@ class Payload(_Model):
         max_length=1024,
         pattern=HTTP_URL_PATTERN,
     )
-    task_id: Any = Field(None, description="upstream; ignored")
+    task_id: FreeJson = Field(None, description="upstream; ignored")
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Payload:
@@ -456,7 +479,9 @@ class ListQuery(_Model):
 class EventsQuery(_Model):
     """Query of ``GET /egress/v1/{app_id}/tasks/{task_id}/events``."""
 
-    after: int = ruled("must be an integer of at least 0", 0, doc="only events with a greater seq", ge=0)
+    after: int = ruled(
+        "must be an integer between 0 and 1000000000", 0, doc="only events with a greater seq", ge=0, le=10**9
+    )
     limit: int = ruled("must be an integer between 1 and 1000", 100, doc="at most this many", ge=1, le=1000)
 
 
@@ -476,7 +501,7 @@ def field_errors(exc: ValidationError, model: type[BaseModel], prefix: str = "")
     """Turn a pydantic error into ``<field path>: <rule>`` messages, one per problem."""
     out: list[FieldError] = []
     for err in exc.errors(include_url=False):
-        path, rule = _walk(model, err["loc"], err["type"])
+        path, rule = _walk(model, err["loc"])
         if prefix:
             path = f"{prefix}.{path}" if path else prefix
         etype = err["type"]
@@ -502,12 +527,12 @@ def field_errors(exc: ValidationError, model: type[BaseModel], prefix: str = "")
     return out
 
 
-def _walk(model: type[BaseModel], loc: tuple[int | str, ...], etype: str) -> tuple[str, str | None]:
+def _walk(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str, str | None]:
     """The printable path of ``loc`` and the rule of the last field on it."""
     parts: list[str] = []
     rule: str | None = None
     current: type[BaseModel] | None = model
-    for i, el in enumerate(loc):
+    for el in loc:
         if isinstance(el, int):
             if parts:
                 parts[-1] += f"[{el}]"
@@ -519,10 +544,9 @@ def _walk(model: type[BaseModel], loc: tuple[int | str, ...], etype: str) -> tup
             extra = info.json_schema_extra
             rule = extra.get(_RULE_KEY) if isinstance(extra, dict) else None  # type: ignore[assignment]
             current = _model_in(info.annotation)
-        elif etype == "extra_forbidden" and i == len(loc) - 1:
+        elif el not in _UNION_TAGS:  # an unknown key, or an extra key of a model that allows them
             parts.append(el)
-            rule = None
-        # else: a union member's tag: not part of the path
+            rule, current = None, None
     return ".".join(parts), rule
 
 

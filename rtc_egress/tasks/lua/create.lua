@@ -1,6 +1,6 @@
 -- ARGV: prefix, app_id, request_id, task_id, cmd, kind, region, channel, payload_json, max_attempts,
 --       task_timeout_ms, maxlen
--- Returns {'created', hash...} | {'exists', hash...} | {'busy', task_id}
+-- Returns {'created', task_id} | {'exists', hash...} | {'busy', task_id}
 local app, rid, tid, cmd, kind, region, channel, payload = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7],
   ARGV[8], ARGV[9]
 local max_attempts, timeout_ms, maxlen = ARGV[10], tonumber(ARGV[11]), ARGV[12]
@@ -33,6 +33,4 @@ if ak then redis.call('SET', ak, tid) end
 redis.call('ZADD', K.app_tasks(app), ts, tid)
 enqueue(tid, false, ts, timeout_ms)
 emit(tid, 'state_changed', { from = '', to = 'ENQUEUED', reason = 'created' }, ts, maxlen)
-local h = hget_all(tk)
-table.insert(h, 1, 'created')
-return h
+return { 'created', tid }

@@ -37,6 +37,8 @@ def make_task(store: TaskStore) -> MakeTask:
             payload=kw.pop("payload", {"channel": f"ch{n}", "access_token": "secret-token-123"}),
         )
         assert res.created
-        return res.task
+        task = await (st or store).get(res.task_id)
+        assert task is not None
+        return task
 
     return make

@@ -46,7 +46,7 @@ async def test_twenty_claimers_take_each_of_1000_tasks_exactly_once(
                 for i in range(100)
             )
         )
-        created |= {r.task.task_id for r in results}
+        created |= {r.task_id for r in results}
     assert len(created) == 1000
 
     async def claimer(n: int, client: aioredis.Redis) -> list[str]:
@@ -105,7 +105,7 @@ async def test_concurrent_duplicate_request_ids_create_one_task(clients: list[ai
             for s in stores
         )
     )
-    assert len({r.task.task_id for r in results}) == 1
+    assert len({r.task_id for r in results}) == 1
     assert sum(r.created for r in results) == 1
 
 

@@ -95,7 +95,7 @@ async def test_redis_killed_and_restarted_loses_no_accepted_task(own_redis: Redi
                 channel=f"c{n}",
                 payload={"n": n},
             )
-            accepted[f"r{n}"] = res.task.task_id
+            accepted[f"r{n}"] = res.task_id
             n += 1
 
     task = asyncio.create_task(producer())

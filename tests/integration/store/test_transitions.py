@@ -62,7 +62,7 @@ async def test_create_enqueues_once_per_request_id_and_locks_the_channel(store: 
     again = await store.create(
         app_id="app1", request_id="abc", cmd="record", kind=task.kind, region="global", channel="room", payload={}
     )
-    assert not again.created and again.task.task_id == task.task_id
+    assert not again.created and again.task_id == task.task_id and again.existing == task
     with pytest.raises(ChannelBusy) as busy:
         await make_task(channel="room")
     assert busy.value.task_id == task.task_id

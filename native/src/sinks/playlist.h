@@ -1,0 +1,19 @@
+// The text of an HLS media playlist of type EVENT (it only grows; ENDLIST when the recording ends).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace rtcegress {
+
+struct PlaylistEntry {
+  std::string uri;
+  double duration_s = 0;
+};
+
+std::string render_event_playlist(const std::vector<PlaylistEntry>& entries, int target_duration_s, bool ended);
+
+// Writes content to path atomically (temporary file + rename), so readers never see half a playlist.
+bool write_file_atomically(const std::string& path, const std::string& content, std::string& error);
+
+}  // namespace rtcegress

@@ -1,0 +1,1 @@
+"""The task HTTP API (component ``api-server``): upstream-compatible routes, validation, auth, OpenAPI."""

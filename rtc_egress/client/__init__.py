@@ -1,0 +1,1 @@
+"""Client of the task API: the ``rtc-egress task`` commands."""

@@ -1,0 +1,1 @@
+"""The egress component: runs one native recorder process per claimed task."""

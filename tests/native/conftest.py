@@ -1,0 +1,34 @@
+"""The native recorder's tests drive the real binary. Recordings take real time, so every scenario of
+scenarios.py starts at once in the first test that needs one, and each test inspects its own."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.native.recorder import BINARY, SANITIZE_BINARY, require_binary
+from tests.native.scenarios import SCENARIOS, Run
+
+
+class Recordings:
+    def __init__(self, root: Path) -> None:
+        require_binary(BINARY)
+        require_binary(SANITIZE_BINARY)
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(SCENARIOS))
+        self._futures = {name: self._pool.submit(fn, root / name) for name, fn in SCENARIOS.items()}
+
+    def __getitem__(self, name: str) -> Run:
+        return self._futures[name].result(timeout=90)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recordings]:
+    recs = Recordings(tmp_path_factory.mktemp("recordings"))
+    yield recs
+    recs.close()
