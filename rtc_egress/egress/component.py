@@ -10,6 +10,7 @@ import structlog
 
 from rtc_egress.egress.admission import admission_problem
 from rtc_egress.egress.capacity import Capacity, task_cost
+from rtc_egress.egress.metrics import EgressMetrics
 from rtc_egress.egress.settings import EgressSettings
 from rtc_egress.egress.spool import reconcile_task_dir, spool_task_ids
 from rtc_egress.egress.task_run import TaskRun
@@ -29,11 +30,20 @@ class EgressWorker:
 
     name: ClassVar[str] = "egress"
 
-    def __init__(self, store: TaskStore, owner: str, settings: EgressSettings, pubsub_redis: Any = None) -> None:
+    def __init__(
+        self,
+        store: TaskStore,
+        owner: str,
+        settings: EgressSettings,
+        pubsub_redis: Any = None,
+        metrics: EgressMetrics | None = None,
+    ) -> None:
         self.store = store
         self.owner = owner
         self.settings = settings
+        self.metrics = metrics or EgressMetrics(None)
         self.capacity = Capacity(settings.capacity, settings.max_tasks, settings.costs)
+        self.metrics.capacity.set(settings.capacity)
         self.runs: dict[str, TaskRun] = {}
         self._pubsub_redis = pubsub_redis or store.redis
         self._wake = asyncio.Event()
@@ -134,11 +144,14 @@ class EgressWorker:
             log.warning("task refused", task_id=task.task_id, app_id=task.app_id, channel=task.channel, reason=problem)
             with contextlib.suppress(TransitionRefused):
                 await self.store.fail(task.task_id, self.owner, problem)
+            self.metrics.endings.labels("refused").inc()
             return
         cost = task_cost(task.cmd, task.payload, self.settings.costs)
-        run = TaskRun(task, self.store, self.owner, self.settings)
+        run = TaskRun(task, self.store, self.owner, self.settings, self.metrics)
         self.runs[task.task_id] = run
         self.capacity.take(cost)
+        self.metrics.claims.inc()
+        self._gauges()
         run.log.info("task claimed", cost=round(cost, 2), attempts=task.attempts)
         if task.state == TaskState.STOPPING:  # cannot happen on a fresh claim; defensive
             await run.request_stop()
@@ -152,7 +165,12 @@ class EgressWorker:
         finally:
             self.runs.pop(run.task.task_id, None)
             self.capacity.give_back(cost)
+            self._gauges()
             self._wake.set()
+
+    def _gauges(self) -> None:
+        self.metrics.running.set(len(self.runs))
+        self.metrics.capacity_used.set(self.capacity.used)
 
     # --- spool reconciliation ---------------------------------------------------------------------
     async def _reconcile_loop(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rtc_egress.egress.component import EgressWorker
+from rtc_egress.egress.metrics import EgressMetrics
 from rtc_egress.egress.settings import EgressSettings, find_recorder_binary
 from rtc_egress.runtime.component import ComponentHealth, ComponentStartError, RuntimeContext
 
@@ -48,6 +49,7 @@ class EgressComponent:
                 agora_app_id=cfg.agora.app_id,
                 agora_sdk_dir=cfg.agora.sdk_dir,
             ),
+            metrics=EgressMetrics(ctx.metrics),
         )
 
     async def start(self) -> None:

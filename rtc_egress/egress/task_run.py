@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
 import structlog
 
 from rtc_egress.egress.file_recovery import recover_file
+from rtc_egress.egress.metrics import EgressMetrics
 from rtc_egress.egress.recorder_config import recorder_config
 from rtc_egress.egress.recorder_process import RecorderProcess
 from rtc_egress.egress.settings import EgressSettings
@@ -35,8 +37,12 @@ class TaskRun:
     - A lost lease (the sweeper gave the task away) -> the recorder is stopped; its files are still attached.
     """
 
-    def __init__(self, task: Task, store: TaskStore, owner: str, settings: EgressSettings) -> None:
+    def __init__(
+        self, task: Task, store: TaskStore, owner: str, settings: EgressSettings, metrics: EgressMetrics
+    ) -> None:
         self.task = task
+        self.metrics = metrics
+        self._claimed = time.monotonic()
         self.store = store
         self.owner = owner
         self.settings = settings
@@ -107,18 +113,23 @@ class TaskRun:
                 await renewer
         if self._lost:
             self.log.warning("task was given to another instance; this part ended", exit_code=code)
+            self.metrics.endings.labels("lost").inc()
             return
         if finished is None:
             why = "recorder hung (no stats) and was killed" if self._hung else f"recorder exited with code {code}"
             self.log.error("recorder ended without finishing", exit_code=code, hung=self._hung)
+            self.metrics.endings.labels("hung" if self._hung else "crashed").inc()
             await self._release(f"{why} without finishing", crashed=True)
         elif finished.get("status") == "ok":
             if self._requeue_on_finish:
+                self.metrics.endings.labels("requeued").inc()
                 await self._release(f"{self._stop_reason}; resuming elsewhere", crashed=False)
             else:
+                self.metrics.endings.labels("stopped").inc()
                 reason = self._stop_reason if self._stop_reason not in (None, "stopped") else None
                 await self._end_stopped(reason or str(finished.get("reason") or "stopped"))
         else:
+            self.metrics.endings.labels("failed").inc()
             await self._end_failed(str(finished.get("reason") or f"recorder failed with code {code}"))
 
     async def _events_with_watchdog(self) -> Any:
@@ -142,6 +153,7 @@ class TaskRun:
         data = {k: v for k, v in event.items() if k != "event"}
         try:
             if kind == "started":
+                self.metrics.start_latency.observe(time.monotonic() - self._claimed)
                 await self.store.mark_started(self.task.task_id, self.owner, {**data, "pid": self.proc.pid})
                 self.log.info("recording started")
             elif kind == "file_opened":

@@ -148,6 +148,14 @@ def test_recorder_killed_mid_task_resumes_as_part_two_and_both_parts_are_listed(
     assert re.search(r"_part2", parts[1][1])
     for _, name in parts:
         assert probe(node.file_path(task_id, name)).video_codec == "h264"  # part 1 playable after SIGKILL
+    metrics = node.serve.metrics()
+    for line in (
+        'rtc_egress_egress_part_endings_total{outcome="crashed"} 1.0',
+        'rtc_egress_egress_part_endings_total{outcome="stopped"} 1.0',
+        "rtc_egress_egress_claims_total 2.0",
+        "rtc_egress_egress_tasks_running 0.0",
+    ):
+        assert line in metrics
 
 
 def test_hung_recorder_is_killed_and_the_task_retried(instance: Callable[..., Instance]) -> None:
