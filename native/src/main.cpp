@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include <sys/prctl.h>
+
 #include "control/events.h"
 #include "control/recorder.h"
 
@@ -52,6 +54,8 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // The supervisor's death is a stop (as is EOF on stdin): no recorder outlives the process that started it.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
   rtcegress::route_ffmpeg_logs();
   return rtcegress::run_recorder(args, g_signal);
 }

@@ -17,7 +17,7 @@ from rtc_egress.egress.task_run import TaskRun
 from rtc_egress.runtime.component import ComponentHealth
 from rtc_egress.tasks import keys
 from rtc_egress.tasks.errors import TransitionRefused
-from rtc_egress.tasks.model import Task, TaskKind, TaskState
+from rtc_egress.tasks.model import Lease, Task, TaskKind, TaskState
 from rtc_egress.tasks.store import TaskStore, worker_queues
 
 log = structlog.get_logger("rtc_egress.egress")
@@ -143,7 +143,7 @@ class EgressWorker:
         if problem is not None:
             log.warning("task refused", task_id=task.task_id, app_id=task.app_id, channel=task.channel, reason=problem)
             with contextlib.suppress(TransitionRefused):
-                await self.store.fail(task.task_id, self.owner, problem)
+                await self.store.fail(task.task_id, Lease.of(task), problem)
             self.metrics.endings.labels("refused").inc()
             return
         cost = task_cost(task.cmd, task.payload, self.settings.costs)
@@ -183,7 +183,7 @@ class EgressWorker:
                     task = await self.store.get(task_id)
                     if task is not None and task.terminal:
                         for name in await reconcile_task_dir(
-                            self.store, self.owner, task_id, self.settings.spool_dir / task_id
+                            self.store, Lease(self.owner, task.part), task_id, self.settings.spool_dir / task_id
                         ):
                             log.warning("listed a file left in the spool", task_id=task_id, file=name)
                 except Exception as exc:

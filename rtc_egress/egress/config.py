@@ -47,11 +47,6 @@ class EgressConfig(BaseModel):
     )
     mp4_max_file_s: float | None = Field(None, gt=0, description="rotate MP4 files at this length (none = never)")
 
-    @field_validator("allowed_sources", mode="before")
-    @classmethod
-    def _split(cls, v: object) -> object:
-        return [p.strip() for p in v.split(",") if p.strip()] if isinstance(v, str) else v
-
     @field_validator("allowed_sources")
     @classmethod
     def _known(cls, v: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from rtc_egress.egress.file_recovery import recover_file
+from rtc_egress.tasks.model import Lease
 from rtc_egress.tasks.store import TaskStore
 
 _PART = re.compile(r"_part(\d+)")
@@ -25,7 +26,7 @@ def _spool_files(task_dir: Path) -> list[Path]:
         return []
 
 
-async def reconcile_task_dir(store: TaskStore, owner: str, task_id: str, task_dir: Path) -> list[str]:
+async def reconcile_task_dir(store: TaskStore, lease: Lease, task_id: str, task_dir: Path) -> list[str]:
     """Attach files of ``task_dir`` that the task does not list yet; returns their names."""
     on_disk = await asyncio.to_thread(_spool_files, task_dir)
     if not on_disk:
@@ -38,7 +39,7 @@ async def reconcile_task_dir(store: TaskStore, owner: str, task_id: str, task_di
         m = _PART.search(path.stem)
         file = await recover_file(path, path.name, int(m.group(1)) if m else 1, _KINDS.get(path.suffix, "media"))
         if file is not None:
-            await store.attach_file(task_id, owner, file)
+            await store.attach_file(task_id, lease, file)
             attached.append(path.name)
     return attached
 

@@ -18,7 +18,7 @@ from rtc_egress.egress.recorder_process import RecorderProcess
 from rtc_egress.egress.settings import EgressSettings
 from rtc_egress.egress.spool import reconcile_task_dir
 from rtc_egress.tasks.errors import TransitionRefused
-from rtc_egress.tasks.model import Task, TaskFile, TaskState
+from rtc_egress.tasks.model import Lease, Task, TaskFile, TaskState
 from rtc_egress.tasks.store import TaskStore
 
 log = structlog.get_logger("rtc_egress.egress")
@@ -45,6 +45,7 @@ class TaskRun:
         self._claimed = time.monotonic()
         self.store = store
         self.owner = owner
+        self.lease = Lease(owner, task.part)
         self.settings = settings
         self.output_dir = settings.spool_dir / task.task_id
         self.log = log.bind(task_id=task.task_id, app_id=task.app_id, channel=task.channel, part=task.part)
@@ -58,6 +59,7 @@ class TaskRun:
         self._lost = False
         self._hung = False
         self._open_files: dict[str, dict[str, Any]] = {}  # name -> file_opened event, until file_closed
+        self._background: set[asyncio.Task[None]] = set()
         self.done = asyncio.Event()
 
     # --- control from the component ---------------------------------------------------------------
@@ -84,7 +86,7 @@ class TaskRun:
             self.log.exception("task run failed unexpectedly")
             self.kill()
             with contextlib.suppress(Exception):
-                await self.store.release(self.task.task_id, self.owner, "supervisor error", crashed=True)
+                await self.store.release(self.task.task_id, self.lease, "supervisor error", crashed=True)
         finally:
             self.done.set()
 
@@ -154,17 +156,17 @@ class TaskRun:
         try:
             if kind == "started":
                 self.metrics.start_latency.observe(time.monotonic() - self._claimed)
-                await self.store.mark_started(self.task.task_id, self.owner, {**data, "pid": self.proc.pid})
+                await self.store.mark_started(self.task.task_id, self.lease, {**data, "pid": self.proc.pid})
                 self.log.info("recording started")
             elif kind == "file_opened":
                 self._open_files[str(data.get("name") or data.get("path"))] = data
             elif kind == "file_closed":
                 file = self._task_file(data)
                 self._open_files.pop(file.name, None)
-                await self.store.attach_file(self.task.task_id, self.owner, file)
+                await self.store.attach_file(self.task.task_id, self.lease, file)
                 self.log.info("file closed", file=data.get("name"), bytes=data.get("bytes"))
             elif kind in _FORWARDED:
-                await self.store.add_event(self.task.task_id, self.owner, kind, data)
+                await self.store.add_event(self.task.task_id, self.lease, kind, data)
         except TransitionRefused:
             self._on_lost()
 
@@ -189,13 +191,13 @@ class TaskRun:
                 path, name, int(opened.get("part") or self.task.part), str(opened.get("kind") or "media")
             )
             if file is not None:
-                await self.store.attach_file(self.task.task_id, self.owner, file)
+                await self.store.attach_file(self.task.task_id, self.lease, file)
                 self.log.warning("recovered a file the recorder did not close", file=name, bytes=file.bytes)
         self._open_files.clear()
 
     async def _reconcile_spool(self) -> None:
         """Files earlier parts left in this task's directory without announcing them (their supervisor died)."""
-        for name in await reconcile_task_dir(self.store, self.owner, self.task.task_id, self.output_dir):
+        for name in await reconcile_task_dir(self.store, self.lease, self.task.task_id, self.output_dir):
             self.log.warning("listed a file an earlier part left unannounced", file=name)
 
     async def _renew_lease(self) -> None:
@@ -203,7 +205,7 @@ class TaskRun:
         while True:
             await asyncio.sleep(interval)
             try:
-                state = await self.store.renew(self.task.task_id, self.owner, self.settings.lease_s)
+                state = await self.store.renew(self.task.task_id, self.lease, self.settings.lease_s)
             except Exception as exc:  # Redis briefly away: keep recording, try again
                 self.log.warning("lease renewal failed", error=str(exc))
                 continue
@@ -217,20 +219,22 @@ class TaskRun:
         if not self._lost:
             self._lost = True
             self.log.warning("lease lost; stopping this part")
-            asyncio.get_running_loop().create_task(self.request_stop("lease lost"))
+            stopping = asyncio.get_running_loop().create_task(self.request_stop("lease lost"))
+            self._background.add(stopping)
+            stopping.add_done_callback(self._background.discard)
 
     # --- endings (each one Lua transition; refused = someone else already decided) -----------------
     async def _end_stopped(self, reason: str) -> None:
         with contextlib.suppress(TransitionRefused):
-            await self.store.finish(self.task.task_id, self.owner, reason)
+            await self.store.finish(self.task.task_id, self.lease, reason)
             self.log.info("task stopped", reason=reason)
 
     async def _end_failed(self, reason: str) -> None:
         with contextlib.suppress(TransitionRefused):
-            await self.store.fail(self.task.task_id, self.owner, reason)
+            await self.store.fail(self.task.task_id, self.lease, reason)
             self.log.error("task failed", reason=reason)
 
     async def _release(self, reason: str, *, crashed: bool) -> None:
         with contextlib.suppress(TransitionRefused):
-            task = await self.store.release(self.task.task_id, self.owner, reason, crashed=crashed)
+            task = await self.store.release(self.task.task_id, self.lease, reason, crashed=crashed)
             self.log.warning("task released", reason=reason, state=task.state.value, attempts=task.attempts)

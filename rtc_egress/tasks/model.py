@@ -145,6 +145,23 @@ class Task:
 
 
 @dataclass(frozen=True, slots=True)
+class Lease:
+    """What a worker holds after a claim: its owner id and the part it runs.
+
+    The part is a fencing token: after the lease expired and the task was claimed again (even by the same
+    instance), the old part's renewals, events and endings are refused.
+    """
+
+    owner: str
+    part: int
+
+    @classmethod
+    def of(cls, task: Task) -> Lease:
+        assert task.owner is not None, "only a claimed task has a lease"
+        return cls(task.owner, task.part)
+
+
+@dataclass(frozen=True, slots=True)
 class TaskEvent:
     """One entry of the event stream (and of the task's own history).
 

@@ -23,7 +23,7 @@ from redis.commands.core import AsyncScript
 
 from rtc_egress.tasks import keys
 from rtc_egress.tasks.errors import ChannelBusy, TaskNotFound, TransitionRefused
-from rtc_egress.tasks.model import Task, TaskEvent, TaskFile, TaskKind, TaskState
+from rtc_egress.tasks.model import Lease, Task, TaskEvent, TaskFile, TaskKind, TaskState
 
 
 class StopOutcome(StrEnum):
@@ -262,32 +262,33 @@ class TaskStore:
             return None
         return Task.from_hash(_pairs(res[1:]))
 
-    async def renew(self, task_id: str, owner: str, lease_s: float) -> TaskState | None:
-        """Extend the lease; returns the task's state (STOPPING = stop it), or None if ``owner`` lost it."""
-        res = await self._run("renew", task_id, owner, int(lease_s * 1000))
+    async def renew(self, task_id: str, lease: Lease, lease_s: float) -> TaskState | None:
+        """Extend the lease; returns the task's state (STOPPING = stop it), or None if the lease was lost."""
+        res = await self._run("renew", task_id, lease.owner, int(lease_s * 1000), lease.part)
         return TaskState(res[1]) if res[0] == "ok" else None
 
-    async def mark_started(self, task_id: str, owner: str, data: dict[str, Any] | None = None) -> None:
+    async def mark_started(self, task_id: str, lease: Lease, data: dict[str, Any] | None = None) -> None:
         """The recorder of this part runs: sets started_at (first part) and part_started_at, emits ``started``."""
-        await self._event(task_id, owner, "started", data or {}, mark_started=True)
+        await self._event(task_id, lease, "started", data or {}, mark_started=True)
 
-    async def finish(self, task_id: str, owner: str, reason: str, message: str = "") -> Task:
+    async def finish(self, task_id: str, lease: Lease, reason: str, message: str = "") -> Task:
         """PROCESSING/STOPPING -> STOPPED."""
-        return await self._complete(task_id, owner, TaskState.STOPPED, reason, message)
+        return await self._complete(task_id, lease, TaskState.STOPPED, reason, message)
 
-    async def fail(self, task_id: str, owner: str, reason: str) -> Task:
+    async def fail(self, task_id: str, lease: Lease, reason: str) -> Task:
         """PROCESSING/STOPPING -> FAILED."""
-        return await self._complete(task_id, owner, TaskState.FAILED, reason, reason)
+        return await self._complete(task_id, lease, TaskState.FAILED, reason, reason)
 
-    async def _complete(self, task_id: str, owner: str, to: TaskState, reason: str, message: str) -> Task:
+    async def _complete(self, task_id: str, lease: Lease, to: TaskState, reason: str, message: str) -> Task:
         res = await self._run(
-            "complete", task_id, owner, to.value, reason, message, self.events_max_len, self.task_ttl_s
-        )
+            "complete", task_id, lease.owner, to.value, reason, message, self.events_max_len, self.task_ttl_s,
+            lease.part,
+        )  # fmt: skip
         if res[0] != "ok":
             raise TransitionRefused(task_id, res[1], to.value, res[2])
         return Task.from_hash(_pairs(res[1:]))
 
-    async def release(self, task_id: str, owner: str, reason: str, *, crashed: bool = False) -> Task:
+    async def release(self, task_id: str, lease: Lease, reason: str, *, crashed: bool = False) -> Task:
         """Give a running task back to the front of its queue.
 
         ``crashed=False`` (shutdown with on_shutdown=requeue): attempts unchanged. ``crashed=True`` (the recorder
@@ -295,32 +296,26 @@ class TaskStore:
         A STOPPING task ends STOPPED either way.
         """
         res = await self._run(
-            "release",
-            task_id,
-            owner,
-            reason,
-            self.task_timeout_ms,
-            self.events_max_len,
-            self.task_ttl_s,
-            "1" if crashed else "0",
-        )
+            "release", task_id, lease.owner, reason, self.task_timeout_ms, self.events_max_len, self.task_ttl_s,
+            "1" if crashed else "0", lease.part,
+        )  # fmt: skip
         if res[0] != "ok":
             raise TransitionRefused(task_id, res[1], TaskState.ENQUEUED.value, res[2])
         return Task.from_hash(_pairs(res[1:]))
 
-    async def attach_file(self, task_id: str, owner: str, file: TaskFile) -> None:
-        """Record a closed file (in any state: a finished part's file is never dropped) and emit ``file_closed``."""
+    async def attach_file(self, task_id: str, lease: Lease, file: TaskFile) -> None:
+        """Record a closed file (in any state, for any part: a file is never dropped) and emit ``file_closed``."""
         data = file.to_dict()
-        await self._event(task_id, owner, "file_closed", data, file=(file.name, json.dumps(data)))
+        await self._event(task_id, lease, "file_closed", data, file=(file.name, json.dumps(data)))
 
-    async def add_event(self, task_id: str, owner: str, type: str, data: dict[str, Any]) -> None:
-        """A worker event (user_joined, user_left, snapshot, ...); refused when ``owner`` no longer owns it."""
-        await self._event(task_id, owner, type, data)
+    async def add_event(self, task_id: str, lease: Lease, type: str, data: dict[str, Any]) -> None:
+        """A worker event (user_joined, user_left, snapshot, ...); refused when ``lease`` is no longer held."""
+        await self._event(task_id, lease, type, data)
 
     async def _event(
         self,
         task_id: str,
-        owner: str,
+        lease: Lease,
         type: str,
         data: dict[str, Any],
         *,
@@ -329,19 +324,11 @@ class TaskStore:
     ) -> None:
         name, body = file or ("", "")
         res = await self._run(
-            "event",
-            task_id,
-            owner,
-            type,
-            json.dumps(data),
-            self.events_max_len,
-            name,
-            body,
-            "1" if mark_started else "0",
-            self.task_ttl_s,
-        )
+            "event", task_id, lease.owner, type, json.dumps(data), self.events_max_len, name, body,
+            "1" if mark_started else "0", self.task_ttl_s, lease.part,
+        )  # fmt: skip
         if res[0] != "ok":
-            raise TransitionRefused(task_id, res[1], type, "not the owner of a running task")
+            raise TransitionRefused(task_id, res[1], type, res[2])
 
     async def control_messages(self, owner: str, *, block_ms: int = 1000) -> AsyncIterator[ControlMessage]:
         """Stop requests for the tasks ``owner`` runs, in order, from the start of its control stream.

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from click.testing import CliRunner, Result
 
 from rtc_egress.client.cli import task_group
-from rtc_egress.tasks.model import TaskKind
+from rtc_egress.tasks.model import Lease, TaskKind
 from rtc_egress.tasks.store import worker_queues
 from tests.support.api_server import RunningApi, running_api
 from tests.support.redis_server import free_port
@@ -139,7 +139,7 @@ async def test_wait_follows_state_changes_and_exits_1_on_failed(invoke: Invoke, 
     # Fail the task only once wait has seen it running.
     while api.metric("rtc_egress_api_requests_total", STATUS_OK) == before:
         await asyncio.sleep(0.01)
-    await api.store.fail(task_id, "worker-1", "recorder crashed")
+    await api.store.fail(task_id, Lease("worker-1", 1), "recorder crashed")
     result = await asyncio.wait_for(waiting, 10)
     assert result.exit_code == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.native.media import make_input
 from tests.native.recorder import SANITIZE_BINARY, Recorder, run_for
+from tests.support.media import make_input
 
 COLOURS = ["#d03030", "#30a040", "#3050d0", "#d0b020"]
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.media import probe, stream
+
 ROOT = Path(__file__).resolve().parents[2]
 RECORDER = ROOT / "native" / "build" / "rtc-egress-recorder"
 FAKE_SDK_DIR = ROOT / "native" / "build" / "tests" / "agora" / "fake_sdk"
@@ -115,16 +117,6 @@ def _task(output_dir: Path, token: str, **extra: Any) -> dict[str, Any]:
     return task
 
 
-def _ffprobe(path: Path) -> dict[str, Any]:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out)  # type: ignore[no-any-return]
-
-
 def _luma_plane(path: Path, at_s: float, width: int, height: int) -> bytes:
     """The Y plane of the frame at at_s, as encoded (no range conversion)."""
     output = ["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]
@@ -168,12 +160,11 @@ def test_fake_sdk_users_are_recorded_into_a_valid_mp4(tmp_path: Path, running: l
     closed = [e for e in run.seen if e["event"] == "file_closed" and e.get("kind") == "media"]
     assert len(closed) == 1
     mp4 = Path(closed[0]["path"])
-    probe = _ffprobe(mp4)
-    video = next(s for s in probe["streams"] if s["codec_type"] == "video")
-    audio = next(s for s in probe["streams"] if s["codec_type"] == "audio")
+    info = probe(mp4)
+    video, audio = stream(info, "video"), stream(info, "audio")
     assert (video["codec_name"], video["width"], video["height"]) == ("h264", 640, 360)
     assert (audio["codec_name"], int(audio["sample_rate"]), audio["channels"]) == ("aac", 48000, 2)
-    assert 2.7 <= float(probe["format"]["duration"]) <= 3.5
+    assert 2.7 <= float(info["format"]["duration"]) <= 3.5
 
     pixels = _luma_plane(mp4, 2.0, 640, 360)
     for uid, luma in FAKE_LUMA.items():

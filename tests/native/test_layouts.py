@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.native.media import assert_colour, colour_at, decode_errors
 from tests.native.scenarios import COLOURS, Run
+from tests.support.media import assert_colour, colour_at, decode_errors
 
 PLACEHOLDER = "#303038"
 

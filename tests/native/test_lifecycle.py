@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.native.media import count_video_frames, decode_errors, top_level_boxes
 from tests.native.scenarios import Run
+from tests.support.media import count_video_frames, decode_errors, top_level_boxes
 
 
 def test_sigkill_leaves_a_playable_mp4(recordings) -> None:

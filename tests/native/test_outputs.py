@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tests.native.media import assert_colour, colour_at, decode_errors, parse_playlist, probe, stream
 from tests.native.scenarios import COLOURS, Run
+from tests.support.media import assert_colour, colour_at, decode_errors, parse_playlist, probe, stream
 
 
 def test_hls_segments_and_growing_playlist(recordings) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tests.native.media import decode_errors, probe, stream, top_level_boxes
 from tests.native.scenarios import Run
+from tests.support.media import decode_errors, probe, stream, top_level_boxes
 
 
 def test_events_follow_the_protocol(recordings) -> None:

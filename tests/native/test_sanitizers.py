@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.native.media import decode_errors
 from tests.native.recorder import REPO, SANITIZE_BINARY, require_binary
 from tests.native.scenarios import Run
+from tests.support.media import decode_errors
 
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
 

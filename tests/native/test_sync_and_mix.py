@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from tests.native.media import audio_levels, beep_onsets, flash_onsets
 from tests.native.scenarios import Run
+from tests.support.media import audio_levels, beep_onsets, flash_onsets
 
 
 def test_flash_and_beep_stay_within_40ms(recordings) -> None:

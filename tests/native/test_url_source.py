@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.native.media import decode_errors, probe, stream
 from tests.native.scenarios import Run
+from tests.support.media import decode_errors, probe, stream
 
 
 def test_composite_of_url_inputs(recordings) -> None:

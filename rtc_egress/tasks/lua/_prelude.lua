@@ -26,6 +26,14 @@ local ALLOWED = {
 }
 local TERMINAL = { STOPPED = true, FAILED = true, TIMEOUT = true }
 
+-- Whether the caller holds the task's current lease: the same owner and the same part. The part is a fencing
+-- token: an instance that lost a lease and has since claimed the task again cannot act for the old part.
+local function not_holder(cur_owner, cur_part, owner, part)
+  if cur_owner ~= owner then return 'not the owner' end
+  if cur_part ~= part then return 'part ' .. part .. ' was superseded by part ' .. (cur_part or '?') end
+  return nil
+end
+
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

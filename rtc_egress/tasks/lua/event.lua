@@ -1,14 +1,17 @@
 -- Records a worker event on a task. ARGV: prefix, task_id, owner, type, data_json, maxlen, file_name,
--- file_json, mark_started ('1'|'0'), task_ttl_s
+-- file_json, mark_started ('1'|'0'), task_ttl_s, part
 -- A file is attached whatever the task's state or owner (a finished part's file is never dropped);
--- other events need the current owner. Returns {'ok'} | {'lost', state or ''}
+-- other events need the current lease holder. Returns {'ok'} | {'lost', state or '', why}
 local tid, owner, etype, data_json, maxlen = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local file_name, file_json, mark_started, ttl = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local file_name, file_json, mark_started, ttl, part = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 local tk = K.task(tid)
-local f = redis.call('HMGET', tk, 'state', 'owner', 'started_at')
-if not f[1] then return { 'lost', '' } end
+local f = redis.call('HMGET', tk, 'state', 'owner', 'started_at', 'part')
+if not f[1] then return { 'lost', '', 'no such task' } end
 local is_file = file_name ~= ''
-if not is_file and (f[2] ~= owner or TERMINAL[f[1]]) then return { 'lost', f[1] } end
+if not is_file then
+  local why = not_holder(f[2], f[4], owner, part) or (TERMINAL[f[1]] and 'the task has ended')
+  if why then return { 'lost', f[1], why } end
+end
 local ts = now_ms()
 if is_file then
   redis.call('HSET', K.files(tid), file_name, file_json)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.integration.egress.conftest import Instance
-from tests.support.media import probe
+from tests.support.media import media_info
 
 
 def test_start_wait_follows_progress_and_prints_the_mp4_path(instance: Callable[..., Instance]) -> None:
@@ -28,6 +28,6 @@ def test_start_wait_follows_progress_and_prints_the_mp4_path(instance: Callable[
         assert f"user {uid} joined" in out
     assert "PROCESSING" in out and "STOPPED (max_duration)" in out
     (path,) = re.findall(r"^media: (\S+\.mp4)$", out, re.MULTILINE)
-    info = probe(Path(path))
+    info = media_info(Path(path))
     assert (info.video_codec, info.width, info.height) == ("h264", 320, 180)
     assert Path(path).is_relative_to(node.data_dir / "spool")

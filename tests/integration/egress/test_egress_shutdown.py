@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from tests.integration.egress.conftest import Instance, pid_alive, small_record
-from tests.support.media import probe
+from tests.support.media import media_info
 
 
 def test_sigterm_with_on_shutdown_stop_ends_tasks_stopped_with_finalized_files(
@@ -28,7 +28,7 @@ def test_sigterm_with_on_shutdown_stop_ends_tasks_stopped_with_finalized_files(
         assert final["state"] == "STOPPED" and final["reason"] == "shutdown"
         (video,) = [f for f in final["files"] if f["kind"] == "media"]
         assert "recovered" not in video.get("extra", {})  # closed by the recorder, not rescued
-        info = probe(node.file_path(t, video["name"]))
+        info = media_info(node.file_path(t, video["name"]))
         assert info.video_codec == "h264" and info.duration_s > 1.0
 
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from rtc_egress.tasks.model import TaskKind, TaskState
+from rtc_egress.tasks.model import Lease, TaskKind, TaskState
 from rtc_egress.tasks.store import StopOutcome, TaskStore
 from tests.integration.store.conftest import NATIVE_RECORD, MakeTask
 from tests.support.redis_server import RedisServer
@@ -78,7 +78,7 @@ async def test_claim_racing_the_timeout_sweeper_has_exactly_one_winner(
         assert final is not None
         if claimed is not None:
             assert final.state == TaskState.PROCESSING and swept.timed_out == 0
-            await claimer.finish(task.task_id, "w1", "done")
+            await claimer.finish(task.task_id, Lease("w1", 1), "done")
         else:
             assert final.state == TaskState.TIMEOUT and swept.timed_out == 1
         outcomes[final.state] += 1
@@ -124,8 +124,8 @@ async def test_stop_racing_a_claim_prevents_the_start_or_reaches_the_new_owner(
             assert (await api.get(task.task_id)).state == TaskState.STOPPED  # type: ignore[union-attr]
         else:
             assert stopped.outcome == StopOutcome.STOPPING
-            assert await worker.renew(task.task_id, "w1", 30) == TaskState.STOPPING
-            await worker.finish(task.task_id, "w1", "stopped")
+            assert await worker.renew(task.task_id, Lease("w1", 1), 30) == TaskState.STOPPING
+            await worker.finish(task.task_id, Lease("w1", 1), "stopped")
         seen[stopped.outcome] += 1
     # Every stop that found the task running was delivered to the owner's control stream, in order.
     messages = worker.control_messages("w1", block_ms=50)

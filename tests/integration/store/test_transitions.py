@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 
 from rtc_egress.tasks import keys
 from rtc_egress.tasks.errors import ChannelBusy, TransitionRefused
-from rtc_egress.tasks.model import TaskFile, TaskState
+from rtc_egress.tasks.model import Lease, TaskFile, TaskState
 from rtc_egress.tasks.store import StopOutcome, TaskStore
 from tests.integration.store.conftest import NATIVE_RECORD, MakeTask
 
@@ -77,11 +77,11 @@ async def test_claim_leases_and_the_owner_finishes(store: TaskStore, make_task: 
     assert claimed is not None and claimed.task_id == task.task_id
     assert claimed.state == S.PROCESSING and claimed.owner == "w1" and claimed.part == 1
     assert await store.claim("w2", NATIVE_RECORD, lease_s=10) is None
-    assert await store.renew(task.task_id, "w1", 10) == S.PROCESSING
-    assert await store.renew(task.task_id, "w2", 10) is None  # not the owner
-    await store.mark_started(task.task_id, "w1", {"pid": 1})
-    await store.attach_file(task.task_id, "w1", TaskFile(name="a.mp4", path="/s/a.mp4", bytes=5, part=1))
-    done = await store.finish(task.task_id, "w1", "stopped")
+    assert await store.renew(task.task_id, Lease("w1", 1), 10) == S.PROCESSING
+    assert await store.renew(task.task_id, Lease("w2", 1), 10) is None  # not the owner
+    await store.mark_started(task.task_id, Lease("w1", 1), {"pid": 1})
+    await store.attach_file(task.task_id, Lease("w1", 1), TaskFile(name="a.mp4", path="/s/a.mp4", bytes=5, part=1))
+    done = await store.finish(task.task_id, Lease("w1", 1), "stopped")
     assert done.state == S.STOPPED and done.reason == "stopped" and done.finished_at is not None
     types = [(e.type, e.state) for e in await store.events(task.task_id)]
     assert types == [
@@ -100,31 +100,34 @@ async def test_fail_from_processing_and_stopping(store: TaskStore, make_task: Ma
         await store.claim("w1", NATIVE_RECORD, lease_s=10)
         if stop_first:
             assert (await store.stop("app1", task.task_id, "r")).outcome == StopOutcome.STOPPING
-        failed = await store.fail(task.task_id, "w1", "bad token")
+        failed = await store.fail(task.task_id, Lease("w1", 1), "bad token")
         assert failed.state == S.FAILED and failed.reason == "bad token"
 
 
 async def test_refused_worker_transitions_change_nothing(store: TaskStore, make_task: MakeTask) -> None:
     task = await make_task()
     with pytest.raises(TransitionRefused):
-        await store.finish(task.task_id, "w1", "stopped")  # ENQUEUED, nobody owns it
+        await store.finish(task.task_id, Lease("w1", 1), "stopped")  # ENQUEUED, nobody owns it
     await store.claim("w1", NATIVE_RECORD, lease_s=10)
     with pytest.raises(TransitionRefused):
-        await store.finish(task.task_id, "intruder", "stopped")
+        await store.finish(task.task_id, Lease("intruder", 1), "stopped")
     with pytest.raises(TransitionRefused):
-        await store.release(task.task_id, "intruder", "shutdown")
+        await store.release(task.task_id, Lease("intruder", 1), "shutdown")
     with pytest.raises(TransitionRefused):
-        await store.add_event(task.task_id, "intruder", "user_joined", {"uid": "u1"})
-    await store.finish(task.task_id, "w1", "stopped")
+        await store.add_event(task.task_id, Lease("intruder", 1), "user_joined", {"uid": "u1"})
+    await store.finish(task.task_id, Lease("w1", 1), "stopped")
     seq = (await store.get(task.task_id)).seq  # type: ignore[union-attr]
-    for attempt in (store.finish(task.task_id, "w1", "again"), store.fail(task.task_id, "w1", "late")):
+    for attempt in (
+        store.finish(task.task_id, Lease("w1", 1), "again"),
+        store.fail(task.task_id, Lease("w1", 1), "late"),
+    ):
         with pytest.raises(TransitionRefused):
             await attempt
     with pytest.raises(TransitionRefused):
-        await store.release(task.task_id, "w1", "shutdown")
+        await store.release(task.task_id, Lease("w1", 1), "shutdown")
     with pytest.raises(TransitionRefused):
-        await store.add_event(task.task_id, "w1", "user_left", {"uid": "u1"})
-    assert await store.renew(task.task_id, "w1", 10) is None
+        await store.add_event(task.task_id, Lease("w1", 1), "user_left", {"uid": "u1"})
+    assert await store.renew(task.task_id, Lease("w1", 1), 10) is None
     res = await store.stop("app1", task.task_id, "r9")
     assert res.outcome == StopOutcome.ALREADY_TERMINAL and res.task.state == S.STOPPED
     after = await store.get(task.task_id)
@@ -134,9 +137,9 @@ async def test_refused_worker_transitions_change_nothing(store: TaskStore, make_
 async def test_file_of_a_lost_part_is_still_attached(store: TaskStore, make_task: MakeTask) -> None:
     task = await make_task()
     await store.claim("w1", NATIVE_RECORD, lease_s=10)
-    await store.finish(task.task_id, "w1", "stopped")
+    await store.finish(task.task_id, Lease("w1", 1), "stopped")
     # A file closed after the task ended (or after the owner lost it) is never dropped.
-    await store.attach_file(task.task_id, "w-old", TaskFile(name="p1.mp4", path="/s/p1.mp4", bytes=9, part=1))
+    await store.attach_file(task.task_id, Lease("w-old", 1), TaskFile(name="p1.mp4", path="/s/p1.mp4", bytes=9, part=1))
     assert [f.name for f in await store.files(task.task_id)] == ["p1.mp4"]
 
 
@@ -154,14 +157,14 @@ async def test_stop_processing_reaches_the_owner_even_when_sent_twice(store: Tas
     first = await store.stop("app1", task.task_id, "s1")
     second = await store.stop("app1", task.task_id, "s2")
     assert (first.outcome, second.outcome) == (StopOutcome.STOPPING, StopOutcome.ALREADY_STOPPING)
-    assert await store.renew(task.task_id, "w1", 10) == S.STOPPING
+    assert await store.renew(task.task_id, Lease("w1", 1), 10) == S.STOPPING
     messages = store.control_messages("w1", block_ms=100)
     got = [await anext(messages), await anext(messages)]
     assert [(m.task_id, m.action, m.request_id) for m in got] == [
         (task.task_id, "stop", "s1"),
         (task.task_id, "stop", "s2"),
     ]
-    assert (await store.finish(task.task_id, "w1", "stopped")).state == S.STOPPED
+    assert (await store.finish(task.task_id, Lease("w1", 1), "stopped")).state == S.STOPPED
 
 
 async def test_stop_of_another_apps_task_is_not_found(store: TaskStore, make_task: MakeTask) -> None:
@@ -226,7 +229,7 @@ async def test_stopping_task_whose_owner_died_ends_stopped(redis: aioredis.Redis
 async def test_release_puts_the_task_first_in_its_queue(store: TaskStore, make_task: MakeTask) -> None:
     first, second = await make_task(), await make_task()
     await store.claim("w1", NATIVE_RECORD, lease_s=10)
-    released = await store.release(first.task_id, "w1", "shutdown")
+    released = await store.release(first.task_id, Lease("w1", 1), "shutdown")
     assert released.state == S.ENQUEUED and released.attempts == 0
     again = await store.claim("w2", NATIVE_RECORD, lease_s=10)
     assert again is not None and again.task_id == first.task_id and again.part == 2
@@ -282,10 +285,10 @@ async def test_crashed_recorder_requeues_with_an_attempt_then_fails(redis: aiore
     st = TaskStore(redis, max_attempts=2)
     task = await make_task(st)
     await st.claim("w1", NATIVE_RECORD, lease_s=10)
-    again = await st.release(task.task_id, "w1", "recorder exited with code -9", crashed=True)
+    again = await st.release(task.task_id, Lease("w1", 1), "recorder exited with code -9", crashed=True)
     assert again.state == S.ENQUEUED and again.attempts == 1 and "code -9" in again.reason
     await st.claim("w2", NATIVE_RECORD, lease_s=10)
-    final = await st.release(task.task_id, "w2", "recorder exited with code 1", crashed=True)
+    final = await st.release(task.task_id, Lease("w2", 2), "recorder exited with code 1", crashed=True)
     assert final.state == S.FAILED and final.attempts == 2 and "attempts exhausted" in final.reason
 
 
@@ -294,6 +297,35 @@ async def test_attached_file_is_announced_for_upload(
 ) -> None:
     task = await make_task()
     await store.claim("w1", NATIVE_RECORD, lease_s=10)
-    await store.attach_file(task.task_id, "w1", TaskFile(name="x.mp4", path="/s/x.mp4", bytes=3, part=1))
+    await store.attach_file(task.task_id, Lease("w1", 1), TaskFile(name="x.mp4", path="/s/x.mp4", bytes=3, part=1))
     entries = await redis.xrange(keys.UPLOADS)
     assert [(e["task_id"], e["name"]) for _, e in entries] == [(task.task_id, "x.mp4")]
+
+
+async def test_a_part_that_lost_its_lease_is_fenced_off_even_on_the_same_instance(
+    redis: aioredis.Redis, make_task: MakeTask
+) -> None:
+    st = TaskStore(redis)
+    task = await make_task(st)
+    first = await st.claim("w1", NATIVE_RECORD, lease_s=0.05)
+    assert first is not None
+    old = Lease.of(first)
+    deadline = asyncio.get_running_loop().time() + 5
+    while (await st.sweep()).requeued == 0:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.02)
+    second = await st.claim("w1", NATIVE_RECORD, lease_s=10)  # the same instance takes it again
+    assert second is not None and Lease.of(second) == Lease("w1", 2)
+    assert await st.renew(task.task_id, old, 10) is None
+    for refused in (
+        st.finish(task.task_id, old, "stopped"),
+        st.release(task.task_id, old, "crash", crashed=True),
+        st.add_event(task.task_id, old, "user_joined", {"uid": "u1"}),
+    ):
+        with pytest.raises(TransitionRefused, match="superseded by part 2"):
+            await refused
+    await st.attach_file(task.task_id, old, TaskFile(name="p1.mp4", path="/s/p1.mp4", bytes=1, part=1))  # kept
+    assert await st.renew(task.task_id, Lease.of(second), 10) == S.PROCESSING
+    done = await st.finish(task.task_id, Lease.of(second), "stopped")
+    assert done.state == S.STOPPED and done.attempts == 1
+    assert [f.name for f in await st.files(task.task_id)] == ["p1.mp4"]
