@@ -114,7 +114,8 @@ int run_recorder(const RecorderArgs& args, const std::atomic<int>& signal_flag) 
   log_info("recording", {{"output_dir", cfg.output_dir}, {"mode", to_string(cfg.mode)},
                          {"format", to_string(cfg.format)}});
 
-  FinishReason end = pipeline.run(StopInputs{&signal_flag, &commands});
+  // With --task FILE the recorder may run from a shell or with stdin closed: only signals and limits end it.
+  FinishReason end = pipeline.run(StopInputs{&signal_flag, &commands, args.task_path == "-"});
   source->stop();
   commands.stop();
   std::string finish_error;

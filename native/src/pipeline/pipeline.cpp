@@ -79,7 +79,7 @@ FinishReason Pipeline::run(const StopInputs& stop) {
       while (auto line = stop.commands->pop()) {
         if (auto fin = handle_command(*line)) return *fin;
       }
-      if (stop.commands->eof()) return {true, "stopped"};
+      if (stop.eof_stops && stop.commands->eof()) return {true, "stopped"};
     }
     if (std::string fatal = users_.fatal_error(); !fatal.empty()) return {false, fatal};
     if (n >= max_ticks) return {true, "max_duration"};

@@ -30,6 +30,7 @@ struct FinishReason {
 struct StopInputs {
   const std::atomic<int>* signal = nullptr;  // set by SIGTERM/SIGINT
   CommandReader* commands = nullptr;         // stdin commands and EOF
+  bool eof_stops = true;                     // stdin EOF ends the recording (a supervisor feeds --task -)
 };
 
 class Pipeline {
