@@ -35,3 +35,32 @@ def test_stdin_eof_means_the_supervisor_died(recordings) -> None:
     assert run.info["code"] == 0 and run.info["exit_after_s"] < 2.0
     assert run.rec.events[-1]["reason"] == "stopped"
     assert len(run.closed()) == 1 and decode_errors(Path(run.closed()[0]["path"])) == ""
+
+
+def test_a_task_file_run_without_stdin_records_until_its_limit(tmp_path: Path) -> None:
+    """Run from a shell or a unit file (stdin closed), a recording is not mistaken for an orphan."""
+    import json
+    import subprocess
+
+    from rtc_egress.egress.settings import find_recorder_binary
+    from tests.support.media import media_info
+
+    binary = find_recorder_binary(None)
+    assert binary is not None, "run scripts/setup to build the recorder"
+    task = tmp_path / "task.json"
+    task.write_text(
+        json.dumps(
+            {
+                "task_id": "nostdin", "cmd": "record", "layout": "grid", "max_duration_s": 2,
+                "source": {"type": "synthetic", "users": 2}, "output_dir": str(tmp_path / "out"),
+                "video": {"width": 320, "height": 180, "frameRate": 15, "bitrate": 300},
+            }
+        )
+    )  # fmt: skip
+    done = subprocess.run(
+        [str(binary), "--task", str(task)], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20
+    )
+    assert done.returncode == 0, done.stderr
+    finished = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (finished["event"], finished["reason"]) == ("finished", "max_duration")
+    assert abs(media_info(tmp_path / "out" / "nostdin.mp4").duration_s - 2.0) < 0.2
