@@ -20,6 +20,16 @@ import structlog
 
 log = structlog.get_logger("rtc_egress.egress.recorder")
 
+#: The only environment a recorder inherits. It decodes untrusted media, so it gets no Redis URL, storage keys or
+#: webhook secrets: everything it needs is in its task config.
+_INHERITED_ENV = ("PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "AGORA_SDK_DIR")
+_INHERITED_PREFIXES = ("ASAN_", "UBSAN_", "LSAN_")
+
+
+def recorder_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in _INHERITED_ENV or k.startswith(_INHERITED_PREFIXES)}
+    return {**env, **(extra or {})}
+
 
 class RecorderProcess:
     def __init__(self, binary: Path, config: dict[str, Any], *, log_fields: dict[str, str]) -> None:
@@ -41,7 +51,7 @@ class RecorderProcess:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, **(env or {})},
+            env=recorder_env(env),
             limit=1 << 20,
         )
         self._stderr_task = asyncio.create_task(self._forward_logs())

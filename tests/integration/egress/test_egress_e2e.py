@@ -279,3 +279,17 @@ def test_instance_frozen_past_its_lease_gives_the_task_up_and_keeps_its_file(
     parts = sorted(f["part"] for f in final["files"] if f["kind"] == "media")
     assert parts == [1, 2]
     assert 'rtc_egress_egress_part_endings_total{outcome="lost"} 1.0' in frozen.serve.metrics()
+
+
+def test_recorders_get_no_service_secrets(instance: Callable[..., Instance]) -> None:
+    node = instance(
+        S3_ACCESS_KEY="AKIDEXAMPLE", S3_SECRET_KEY="s3-secret-never-in-a-recorder", WEBHOOK_SECRET="hook-s3cret"
+    )
+    task_id = node.start("env", small_record(channel="c-env", max_duration_s=600))
+    node.wait(task_id, lambda s: bool(s["started_at"]), "recording started")
+    environ = Path(f"/proc/{node.recorder_pid(task_id, 1)}/environ").read_bytes()
+    for secret in (b"s3-secret-never-in-a-recorder", b"hook-s3cret", b"REDIS_URL"):
+        assert secret not in environ
+    assert b"PATH=" in environ
+    node.stop(task_id)
+    assert node.wait_terminal(task_id)["state"] == "STOPPED"
