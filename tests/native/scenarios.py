@@ -31,6 +31,9 @@ class Run:
 
 Scenario = Callable[[Path], Run]
 SCENARIOS: dict[str, Scenario] = {}
+#: Scenarios whose tests measure real-time behaviour (frame rate, A/V offset, every beep in the mix): they record
+#: while nothing else of ours competes for the two cores; every other scenario starts once they are done.
+QUIET_SCENARIOS = frozenset({"basic", "av_sync", "loud_mix"})
 
 
 def scenario(fn: Scenario) -> Scenario:

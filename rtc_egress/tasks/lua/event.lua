@@ -16,8 +16,9 @@ local ts = now_ms()
 if is_file then
   redis.call('HSET', K.files(tid), file_name, file_json)
   -- announce it to the uploader (a consumer group on this stream) in the same step
-  redis.call('XADD', K.uploads, '*', 'task_id', tid, 'app_id', redis.call('HGET', tk, 'app_id'), 'name', file_name,
-    'file', file_json)
+  -- (trimmed like the event stream; an uploader also rescans its spool on start, so nothing depends on the trim)
+  redis.call('XADD', K.uploads, 'MAXLEN', '~', maxlen, '*', 'task_id', tid, 'app_id', redis.call('HGET', tk, 'app_id'),
+    'name', file_name, 'file', file_json)
   if TERMINAL[f[1]] then redis.call('EXPIRE', K.files(tid), ttl) end
 end
 if mark_started == '1' then
