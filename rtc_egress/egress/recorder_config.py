@@ -20,7 +20,8 @@ def recorder_config(task: Task, settings: EgressSettings, output_dir: Path) -> d
     overwrites an earlier one.
     """
     cfg: dict[str, Any] = dict(task.payload)
-    cfg.update(settings.recorder_options)
+    for key, value in settings.recorder_options.items():  # instance defaults; a task's own value wins
+        cfg.setdefault(key, value)
     # Stats are the watchdog's heartbeat: several per stats_timeout_s, so one late line never looks like a hang.
     cfg["stats_interval_s"] = min(5.0, max(0.2, settings.stats_timeout_s / 4))
     pattern = str(cfg.get("filename_pattern") or DEFAULT_FILENAME_PATTERN)

@@ -269,10 +269,9 @@ def url_individual(d: Path) -> Run:
     return Run(run_for(t, d, 3.0), out)
 
 
-@scenario
-def max_duration(d: Path) -> Run:
-    out = d / "out"
-    rec = Recorder(task(out, max_duration_s=2, source=users(1)), d)
+def run_to_its_end(t: dict[str, Any], d: Path, out: Path) -> Run:
+    """Records until the recorder ends by itself; info: exit code and started-to-finished time."""
+    rec = Recorder(t, d)
     try:
         started = rec.event_time(rec.wait_event("started"))
         finished = rec.wait_event("finished", timeout=10)
@@ -282,22 +281,18 @@ def max_duration(d: Path) -> Run:
         rec.kill()
         raise
     return Run(rec, out, {"code": code, "took_s": took})
+
+
+@scenario
+def max_duration(d: Path) -> Run:
+    out = d / "out"
+    return run_to_its_end(task(out, max_duration_s=2, source=users(1)), d, out)
 
 
 @scenario
 def idle(d: Path) -> Run:
     out = d / "out"
-    src = users(1, leave_at_s=1.0)
-    rec = Recorder(task(out, idle_timeout_s=1, source=src), d)
-    try:
-        started = rec.event_time(rec.wait_event("started"))
-        finished = rec.wait_event("finished", timeout=10)
-        took = rec.event_time(finished) - started
-        code = rec.wait()
-    except BaseException:
-        rec.kill()
-        raise
-    return Run(rec, out, {"code": code, "took_s": took})
+    return run_to_its_end(task(out, idle_timeout_s=1, source=users(1, leave_at_s=1.0)), d, out)
 
 
 @scenario
