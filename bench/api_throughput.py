@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rtc_egress.api.app import create_app
 from rtc_egress.runtime.config import ApiConfig
 from rtc_egress.tasks.store import TaskStore
+from tests.support.bodies import upstream_start
 from tests.support.redis_server import RedisServer
 
 TARGET_RATE = 1500.0
@@ -71,22 +72,7 @@ class Result:
 
 
 def start_body(n: int) -> bytes:
-    body = {
-        "request_id": f"bench{n}",
-        "cmd": "record",
-        "payload": {
-            "layout": "flat",
-            "channel": f"bench-channel-{n}",
-            "access_token": "007eJxt9VMp-benchmark-token",
-            "workerUid": 42,
-            "users": ["803231", "322353"],
-            "filename_pattern": "file_output",
-            "format": "hls",
-            "video": {"width": 1280, "height": 720, "frameRate": 30, "bitrate": 1000},
-            "audio": {"sampleRate": 48000, "channels": 2, "bitrate": 128},
-        },
-    }
-    return json.dumps(body).encode()
+    return json.dumps(upstream_start(f"bench{n}", f"bench-channel-{n}", "007eJxt9VMp-benchmark-token")).encode()
 
 
 def baseline_app(redis: aioredis.Redis) -> web.Application:

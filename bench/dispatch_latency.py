@@ -52,8 +52,9 @@ def pct(values: list[float], q: float) -> float:
 class EventWatch:
     """Follows the event stream and resolves a future when (task_id, predicate) matches."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: aioredis.Redis, start_after: str) -> None:
         self.redis = redis
+        self.start_after = start_after  # the stream's last id before any task: nothing of ours is missed
         self.waiters: list[tuple[str, Any, asyncio.Future[float]]] = []
 
     def expect(self, task_id: str, match: Any) -> asyncio.Future[float]:
@@ -62,7 +63,7 @@ class EventWatch:
         return fut
 
     async def run(self) -> None:
-        last = "$"
+        last = self.start_after
         while True:
             reply = await self.redis.xread({keys.EVENTS: last}, block=1000, count=500)
             now = time.perf_counter()
@@ -163,9 +164,9 @@ async def main() -> None:
                         sys.exit("the service did not become ready")
                     await asyncio.sleep(0.1)
                 redis = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
-                watch = EventWatch(redis)
+                newest = await redis.xrevrange(keys.EVENTS, count=1)
+                watch = EventWatch(redis, newest[0][0] if newest else "0-0")
                 watcher = asyncio.create_task(watch.run())
-                await asyncio.sleep(0.2)  # the watcher's first XREAD is in place
                 sem = asyncio.Semaphore(args.concurrency)
 
                 async def bounded(n: int) -> tuple[float, float, str]:

@@ -7,9 +7,7 @@ One middleware instead of several keeps the hot path short.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Mapping
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -17,12 +15,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from rtc_egress.api.auth import TokenAuth
-from rtc_egress.api.errors import ApiError
+from rtc_egress.api.errors import ApiError, json_response
 from rtc_egress.api.metrics import ApiMetrics
 from rtc_egress.api.openapi import build_openapi
 from rtc_egress.api.routes import CURRENT_REQUEST_ID, ROUTES, Handler, TaskRoutes
 from rtc_egress.runtime.config import ApiConfig
 from rtc_egress.runtime.logging import get_logger
+from rtc_egress.tasks.errors import TaskNotFound
 from rtc_egress.tasks.store import TaskStore
 
 log = get_logger(__name__)
@@ -58,20 +57,23 @@ def create_app(
             return response
         except ApiError as exc:
             status = exc.status
-            return _error(status, exc.body(CURRENT_REQUEST_ID.get()), exc.headers)
+            return json_response(exc.body(CURRENT_REQUEST_ID.get()), status, exc.headers)
+        except TaskNotFound as exc:  # unknown task, or a task of another app_id: the same answer
+            status = 404
+            return json_response({"error": str(exc), "request_id": CURRENT_REQUEST_ID.get()}, status)
         except web.HTTPException as exc:  # aiohttp's own: unknown route, wrong method, body too large
             status = exc.status
             body = {"error": _http_message(request, exc, api.max_body_bytes), "request_id": CURRENT_REQUEST_ID.get()}
-            return _error(status, body, _kept_headers(exc))
+            return json_response(body, status, _kept_headers(exc))
         except (RedisConnectionError, RedisTimeoutError) as exc:
             status = 503
             log.error("task store unavailable", error=str(exc), path=request.path)
             body = {"error": "task store unavailable; retry later", "request_id": CURRENT_REQUEST_ID.get()}
-            return _error(503, body)
+            return json_response(body, 503)
         except Exception:
             status = 500
             log.exception("unexpected error in the task API", method=request.method, route=route)
-            return _error(500, {"error": "internal error", "request_id": CURRENT_REQUEST_ID.get()})
+            return json_response({"error": "internal error", "request_id": CURRENT_REQUEST_ID.get()}, 500)
         finally:
             method = request.method if request.method in _METHODS else "other"
             metrics.observe(route, method, status, time.perf_counter() - started)
@@ -81,15 +83,6 @@ def create_app(
     for spec in ROUTES:
         app.router.add_route(spec.method, spec.path, getattr(routes, spec.handler), name=spec.handler)
     return app
-
-
-def _error(status: int, body: Mapping[str, object], headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(
-        status=status,
-        body=json.dumps(body, separators=(",", ":")).encode(),
-        content_type="application/json",
-        headers=headers,
-    )
 
 
 def _http_message(request: web.Request, exc: web.HTTPException, max_body_bytes: int) -> str:

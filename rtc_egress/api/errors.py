@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
+from aiohttp import web
+
 from rtc_egress.tasks.validation import FieldError
+
+
+def json_response(body: Mapping[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """Compact JSON, the one way every route and error of the API answers."""
+    return web.Response(
+        status=status,
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 class ApiError(Exception):

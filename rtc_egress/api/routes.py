@@ -13,9 +13,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from rtc_egress.api import schemas
-from rtc_egress.api.errors import ApiError
+from rtc_egress.api.errors import ApiError, json_response
 from rtc_egress.api.metrics import ApiMetrics
-from rtc_egress.tasks.errors import ChannelBusy, TaskNotFound
+from rtc_egress.tasks.errors import ChannelBusy
 from rtc_egress.tasks.store import StopOutcome, TaskStore
 from rtc_egress.tasks.validation import (
     APP_ID_PATTERN,
@@ -86,12 +86,6 @@ _STOP_WORDS: dict[StopOutcome, tuple[str, str]] = {
     StopOutcome.ALREADY_STOPPING: ("enqueued", "Stop already in progress for task {id}; the worker was told again"),
     StopOutcome.ALREADY_TERMINAL: ("completed", "Task already in terminal state: {state}"),
 }
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        body=json.dumps(data, separators=(",", ":")).encode(), status=status, content_type="application/json"
-    )
 
 
 class TaskRoutes:
@@ -173,18 +167,15 @@ class TaskRoutes:
                 f"request_id: {rid} was already used for task {result.task_id} with a different cmd or payload",
                 task_id=result.task_id,
             )
-        return _json({"request_id": rid, "task_id": result.task_id, "status": "enqueued"})
+        return json_response({"request_id": rid, "task_id": result.task_id, "status": "enqueued"})
 
     async def stop(self, request: web.Request) -> web.Response:
         app_id, task_id = self._path(request)
         body = await self._body(request, IdRequest)
         CURRENT_REQUEST_ID.set(body.request_id)
-        try:
-            result = await self.store.stop(app_id, task_id, body.request_id)
-        except TaskNotFound as exc:
-            raise ApiError(404, str(exc)) from None
+        result = await self.store.stop(app_id, task_id, body.request_id)
         status, message = _STOP_WORDS[result.outcome]
-        return _json(
+        return json_response(
             {
                 "request_id": body.request_id,
                 "task_id": task_id,
@@ -198,17 +189,14 @@ class TaskRoutes:
         app_id, task_id = self._path(request)
         body = await self._body(request, IdRequest)
         CURRENT_REQUEST_ID.set(body.request_id)
-        return _json(await self._task_view(app_id, task_id, body.request_id))
+        return json_response(await self._task_view(app_id, task_id, body.request_id))
 
     async def get(self, request: web.Request) -> web.Response:
         app_id, task_id = self._path(request)
-        return _json(await self._task_view(app_id, task_id, None))
+        return json_response(await self._task_view(app_id, task_id, None))
 
     async def _task_view(self, app_id: str, task_id: str, request_id: str | None) -> dict[str, Any]:
-        try:
-            task = await self.store.get_for_app(app_id, task_id)
-        except TaskNotFound as exc:
-            raise ApiError(404, str(exc)) from None
+        task = await self.store.get_for_app(app_id, task_id)
         return schemas.task_view(task, await self.store.files(task_id), request_id)
 
     async def list(self, request: web.Request) -> web.Response:
@@ -222,17 +210,14 @@ class TaskRoutes:
             if not str(exc).startswith("cursor"):
                 raise
             raise ApiError(400, "cursor: must be a cursor returned by a previous page") from None
-        return _json({"tasks": [schemas.task_summary(t) for t in page.tasks], "next_cursor": page.next_cursor})
+        return json_response({"tasks": [schemas.task_summary(t) for t in page.tasks], "next_cursor": page.next_cursor})
 
     async def events(self, request: web.Request) -> web.Response:
         app_id, task_id = self._path(request)
         q = self._query(request, EventsQuery)
-        try:
-            await self.store.get_for_app(app_id, task_id)
-        except TaskNotFound as exc:
-            raise ApiError(404, str(exc)) from None
+        await self.store.get_for_app(app_id, task_id)  # 404 for an unknown task or another app's
         events = await self.store.events(task_id, after_seq=q.after, limit=q.limit)
-        return _json(
+        return json_response(
             {
                 "task_id": task_id,
                 "events": [schemas.event_view(e) for e in events],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, ClassVar
+from typing import Any
 
 import structlog
 
@@ -17,7 +17,7 @@ from rtc_egress.egress.task_run import TaskRun
 from rtc_egress.runtime.component import ComponentHealth
 from rtc_egress.tasks import keys
 from rtc_egress.tasks.errors import TransitionRefused
-from rtc_egress.tasks.model import Lease, Task, TaskKind, TaskState
+from rtc_egress.tasks.model import Lease, Task, TaskKind
 from rtc_egress.tasks.store import TaskStore, worker_queues
 
 log = structlog.get_logger("rtc_egress.egress")
@@ -27,8 +27,6 @@ CMDS = ["record", "snapshot"]
 
 class EgressWorker:
     """Claim loop, stop routing and shutdown for native tasks (usable without the runtime, e.g. in tests)."""
-
-    name: ClassVar[str] = "egress"
 
     def __init__(
         self,
@@ -153,8 +151,6 @@ class EgressWorker:
         self.metrics.claims.inc()
         self._gauges()
         run.log.info("task claimed", cost=round(cost, 2), attempts=task.attempts)
-        if task.state == TaskState.STOPPING:  # cannot happen on a fresh claim; defensive
-            await run.request_stop()
         handle = asyncio.create_task(self._supervise(run, cost), name=f"task-{task.task_id}")
         self._run_tasks.add(handle)
         handle.add_done_callback(self._run_tasks.discard)
@@ -174,18 +170,25 @@ class EgressWorker:
 
     # --- spool reconciliation ---------------------------------------------------------------------
     async def _reconcile_loop(self) -> None:
-        """At start and then periodically: list files that ended tasks left in the spool unannounced."""
+        """At start and then periodically: list files that ended tasks left in the spool unannounced.
+
+        An ended task's directory gets no new files once its last recorder has exited, so it is reconciled once.
+        """
+        settled: set[str] = set()
         while not self._closing:
             for task_id in spool_task_ids(self.settings.spool_dir):
-                if task_id in self.runs:
+                if task_id in settled or task_id in self.runs:
                     continue
                 try:
                     task = await self.store.get(task_id)
-                    if task is not None and task.terminal:
+                    if task is None:  # expired (task_ttl_s): nothing to list its files in any more
+                        settled.add(task_id)
+                    elif task.terminal:
                         for name in await reconcile_task_dir(
                             self.store, Lease(self.owner, task.part), task_id, self.settings.spool_dir / task_id
                         ):
                             log.warning("listed a file left in the spool", task_id=task_id, file=name)
+                        settled.add(task_id)
                 except Exception as exc:
                     log.warning("spool reconciliation failed", task_id=task_id, error=str(exc))
             await asyncio.sleep(self.settings.reconcile_interval_s)

@@ -6,12 +6,11 @@ import asyncio
 import contextlib
 import signal
 import time
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import structlog
 
-from rtc_egress.egress.file_recovery import recover_file
 from rtc_egress.egress.metrics import EgressMetrics
 from rtc_egress.egress.recorder_config import recorder_config
 from rtc_egress.egress.recorder_process import RecorderProcess
@@ -44,7 +43,6 @@ class TaskRun:
         self.metrics = metrics
         self._claimed = time.monotonic()
         self.store = store
-        self.owner = owner
         self.lease = Lease(owner, task.part)
         self.settings = settings
         self.output_dir = settings.spool_dir / task.task_id
@@ -58,7 +56,7 @@ class TaskRun:
         self._requeue_on_finish = False
         self._lost = False
         self._hung = False
-        self._open_files: dict[str, dict[str, Any]] = {}  # name -> file_opened event, until file_closed
+        self._open_files: dict[str, dict[str, Any]] = {}  # name -> file_opened event, until its file_closed
         self._background: set[asyncio.Task[None]] = set()
         self.done = asyncio.Event()
 
@@ -107,7 +105,6 @@ class TaskRun:
                 else:
                     await self._on_event(event)
             code = await self.proc.wait()
-            await self._recover_open_files()
             await self._reconcile_spool()
         finally:
             renewer.cancel()
@@ -134,7 +131,7 @@ class TaskRun:
             self.metrics.endings.labels("failed").inc()
             await self._end_failed(str(finished.get("reason") or f"recorder failed with code {code}"))
 
-    async def _events_with_watchdog(self) -> Any:
+    async def _events_with_watchdog(self) -> AsyncIterator[dict[str, Any]]:
         """The recorder's events; kills it when it says nothing (not even stats) for stats_timeout_s."""
         events = self.proc.events().__aiter__()
         while True:
@@ -183,22 +180,13 @@ class TaskRun:
             extra={k: v for k, v in data.items() if k not in known},
         )
 
-    async def _recover_open_files(self) -> None:
-        """Attach what a recorder that died mid-file left on disk (attach works even after the lease is lost)."""
-        for name, opened in self._open_files.items():
-            path = Path(str(opened.get("path") or self.output_dir / name))
-            file = await recover_file(
-                path, name, int(opened.get("part") or self.task.part), str(opened.get("kind") or "media")
-            )
-            if file is not None:
-                await self.store.attach_file(self.task.task_id, self.lease, file)
-                self.log.warning("recovered a file the recorder did not close", file=name, bytes=file.bytes)
-        self._open_files.clear()
-
     async def _reconcile_spool(self) -> None:
-        """Files earlier parts left in this task's directory without announcing them (their supervisor died)."""
-        for name in await reconcile_task_dir(self.store, self.lease, self.task.task_id, self.output_dir):
-            self.log.warning("listed a file an earlier part left unannounced", file=name)
+        """List what the task's directory holds unannounced: the file a crashed recorder was writing, and files
+        of earlier parts whose supervisor died (attaching works even after the lease is lost)."""
+        opened = dict(self._open_files)
+        self._open_files.clear()
+        for name in await reconcile_task_dir(self.store, self.lease, self.task.task_id, self.output_dir, opened):
+            self.log.warning("listed a file its recorder did not announce", file=name)
 
     async def _renew_lease(self) -> None:
         interval = self.settings.lease_s / 3

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.process_collector import ProcessCollector
 
 from rtc_egress import __version__
+from rtc_egress.tasks.store import SweepResult
 
 
 class RuntimeMetrics:
@@ -39,7 +40,7 @@ class RuntimeMetrics:
             ["action"],
             registry=r,
         )
-        for action in ("requeued", "failed", "timed_out", "stopped"):
+        for action in SweepResult().counts():
             self.sweeper_actions.labels(action)
         self.sweeper_runs = Counter("rtc_egress_sweeper_runs_total", "Completed sweeps.", registry=r)
         self.sweeper_errors = Counter(

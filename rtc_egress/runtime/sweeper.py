@@ -94,18 +94,12 @@ class Sweeper:
         self.metrics.redis_up.set(1)
         self.metrics.sweeper_runs.inc()
         self.metrics.sweep_seconds.observe(time.perf_counter() - started)
-        for action in ("requeued", "failed", "timed_out", "stopped"):
-            n = getattr(result, action)
+        counts = result.counts()
+        for action, n in counts.items():
             if n:
                 self.metrics.sweeper_actions.labels(action).inc(n)
-        if result.requeued or result.failed or result.timed_out or result.stopped:
-            log.info(
-                "swept tasks",
-                requeued=result.requeued,
-                failed=result.failed,
-                timed_out=result.timed_out,
-                stopped=result.stopped,
-            )
+        if result.total:
+            log.info("swept tasks", **counts)
 
     async def refresh_queue_depths(self) -> None:
         try:

@@ -91,31 +91,6 @@ class Task:
             v = h.get(name)
             return int(v) if v not in (None, "") else None
 
-        known = {
-            "task_id",
-            "app_id",
-            "request_id",
-            "cmd",
-            "kind",
-            "region",
-            "channel",
-            "state",
-            "payload",
-            "created_at",
-            "updated_at",
-            "enqueued_at",
-            "claimed_at",
-            "started_at",
-            "finished_at",
-            "owner",
-            "lease_until",
-            "attempts",
-            "max_attempts",
-            "part",
-            "reason",
-            "message",
-            "seq",
-        }
         return cls(
             task_id=h["task_id"],
             app_id=h["app_id"],
@@ -140,7 +115,7 @@ class Task:
             reason=h.get("reason", ""),
             message=h.get("message", ""),
             seq=int(h.get("seq") or 0),
-            extra={k: v for k, v in h.items() if k not in known},
+            extra={k: v for k, v in h.items() if k not in _TASK_HASH_FIELDS},
         )
 
 
@@ -159,6 +134,10 @@ class Lease:
     def of(cls, task: Task) -> Lease:
         assert task.owner is not None, "only a claimed task has a lease"
         return cls(task.owner, task.part)
+
+
+#: Hash fields that have their own attribute on Task; any other field goes to ``Task.extra``.
+_TASK_HASH_FIELDS = frozenset(f.name for f in fields(Task)) - {"extra"}
 
 
 @dataclass(frozen=True, slots=True)

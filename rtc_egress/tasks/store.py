@@ -69,7 +69,11 @@ class SweepResult:
 
     @property
     def total(self) -> int:
-        return self.requeued + self.failed + self.timed_out + self.stopped
+        return sum(self.counts().values())
+
+    def counts(self) -> dict[str, int]:
+        """Action -> number of tasks, for metrics and logs."""
+        return {"requeued": self.requeued, "failed": self.failed, "timed_out": self.timed_out, "stopped": self.stopped}
 
 
 def new_task_id() -> str:

@@ -20,28 +20,14 @@ from rtc_egress.runtime.config import ApiConfig
 from rtc_egress.tasks.model import TaskKind
 from rtc_egress.tasks.store import TaskStore, worker_queues
 from tests.support.api_server import ApiClient, RunningApi, running_api
+from tests.support.bodies import upstream_start as _upstream_body
 
 TOKEN = "rtc-token-0123456789-very-secret"
 NATIVE_RECORD = worker_queues("global", [TaskKind.NATIVE], ["record"])
 
 
 def upstream_start(request_id: str = "1a2b3c4d5e6f", channel: str = "egress_test") -> dict[str, Any]:
-    """The start body of the upstream requests.sh."""
-    return {
-        "request_id": request_id,
-        "cmd": "record",
-        "payload": {
-            "layout": "flat",
-            "channel": channel,
-            "access_token": TOKEN,
-            "workerUid": 42,
-            "users": ["803231", "322353"],
-            "filename_pattern": "file_output",
-            "format": "hls",
-            "video": {"width": 1280, "height": 720, "frameRate": 30, "bitrate": 1000},
-            "audio": {"sampleRate": 48000, "channels": 2, "bitrate": 128},
-        },
-    }
+    return _upstream_body(request_id, channel, TOKEN)
 
 
 @pytest.fixture

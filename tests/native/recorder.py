@@ -26,7 +26,8 @@ def require_binary(path: Path = BINARY) -> Path:
 
 
 class Recorder:
-    """A running recorder. Events are collected by a reader thread; waits block on a condition."""
+    """A running recorder. Events are collected by a reader thread; waits block on a condition.
+    ``env`` is the recorder's whole environment (default: this process's)."""
 
     def __init__(
         self,
@@ -56,7 +57,7 @@ class Recorder:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            env={**os.environ, **(env or {})},
+            env=os.environ if env is None else env,
         )
         self.started_at = time.monotonic()
         if task_on_stdin:

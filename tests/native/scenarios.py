@@ -153,12 +153,8 @@ def individual(d: Path) -> Run:
 def hls(d: Path) -> Run:
     out = d / "out"
     t = task(out, format="hls", hls_segment_s=1, filename_pattern="{channel}-{task_id}", source=users(2))
-    return _hls(Recorder(t, d), out)
-
-
-def _hls(rec: Recorder, out: Path) -> Run:
+    rec = Recorder(t, d)
     try:
-        rec.wait_event("started")
         wait_until(rec, 2.6)
         live = {p.name: p.read_text() for p in out.glob("*.m3u8")}
         wait_until(rec, 4.5)

@@ -10,93 +10,48 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import subprocess
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.native.recorder import BINARY, Recorder
 from tests.support.media import probe, stream
 
-ROOT = Path(__file__).resolve().parents[2]
-RECORDER = ROOT / "native" / "build" / "rtc-egress-recorder"
-FAKE_SDK_DIR = ROOT / "native" / "build" / "tests" / "agora" / "fake_sdk"
+FAKE_SDK_DIR = BINARY.parent / "tests" / "agora" / "fake_sdk"
 SDK_MISSING = "Agora SDK not found: set AGORA_SDK_DIR"
 
 # Luma of each fake user's picture, by the order in which the fake lets them join (see fake_sdk.cpp).
 FAKE_LUMA = {"1001": 60, "1002": 110, "1003": 160}
 
 
-@dataclass
-class Run:
-    """A recorder process whose stdout events are collected by a reader thread."""
-
-    proc: subprocess.Popen[str]
-    events: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
-    seen: list[dict[str, Any]] = field(default_factory=list)
-
-    def next_event(self, name: str, timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {name!r} event within {timeout} s; got {[e['event'] for e in self.seen]}")
-            try:
-                event = self.events.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            self.seen.append(event)
-            if event.get("event") == name:
-                return event
-
-
 def _require_binaries() -> None:
-    if not RECORDER.exists() or not (FAKE_SDK_DIR / "lib" / "libagora_rtc_sdk.so").exists():
-        pytest.fail(f"{RECORDER} or the fake Agora SDK is missing: run scripts/setup --test to build native/")
+    if not BINARY.exists() or not (FAKE_SDK_DIR / "lib" / "libagora_rtc_sdk.so").exists():
+        pytest.fail(f"{BINARY} or the fake Agora SDK is missing: run scripts/setup --test to build native/")
 
 
-def _start(task: dict[str, Any], sdk_dir: Path | None, stderr_path: Path) -> Run:
-    env = {k: v for k, v in os.environ.items() if k not in ("AGORA_SDK_DIR", "AGORA_APP_ID")}
-    if sdk_dir is not None:
-        env["AGORA_SDK_DIR"] = str(sdk_dir)
-    with stderr_path.open("w") as err:
-        proc = subprocess.Popen(
-            [str(RECORDER), "--task", "-"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-            env=env,
-        )
-    run = Run(proc)
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(json.dumps(task) + "\n")
-    proc.stdin.flush()  # stdin stays open: EOF would mean "supervisor gone, stop"
-
-    def read(stdout: Any) -> None:
-        for line in stdout:
-            if line.strip():
-                run.events.put(json.loads(line))
-
-    threading.Thread(target=read, args=(proc.stdout,), daemon=True).start()
-    return run
+Start = Callable[[dict[str, Any], Path | None], Recorder]
 
 
 @pytest.fixture
-def running() -> Iterator[list[Run]]:
-    runs: list[Run] = []
-    yield runs
-    for run in runs:
-        if run.proc.poll() is None:
-            run.proc.kill()
-        run.proc.wait(timeout=10)
-        if run.proc.stdin is not None:
-            run.proc.stdin.close()
+def start(tmp_path: Path) -> Iterator[Start]:
+    """Starts a recorder: the task on stdin (kept open: EOF would mean "supervisor gone, stop"), AGORA_SDK_DIR
+    set to sdk_dir or unset, AGORA_APP_ID unset. Every recorder started is killed at the end."""
+    started: list[Recorder] = []
+
+    def run(task: dict[str, Any], sdk_dir: Path | None) -> Recorder:
+        env = {k: v for k, v in os.environ.items() if k not in ("AGORA_SDK_DIR", "AGORA_APP_ID")}
+        if sdk_dir is not None:
+            env["AGORA_SDK_DIR"] = str(sdk_dir)
+        rec = Recorder(task, tmp_path, task_on_stdin=True, env=env)
+        started.append(rec)
+        return rec
+
+    yield run
+    for rec in started:
+        rec.kill()
 
 
 def _task(output_dir: Path, token: str, **extra: Any) -> dict[str, Any]:
@@ -130,34 +85,31 @@ def _share_near(pixels: bytes, luma: int, tolerance: int = 8) -> float:
     return sum(1 for p in pixels if abs(p - luma) <= tolerance) / len(pixels)
 
 
-def test_without_sdk_the_task_fails_at_once_with_the_sdk_reason(tmp_path: Path, running: list[Run]) -> None:
+def test_without_sdk_the_task_fails_at_once_with_the_sdk_reason(tmp_path: Path, start: Start) -> None:
     _require_binaries()
-    run = _start(_task(tmp_path / "out", "fake:users=1001"), None, tmp_path / "stderr.log")
-    running.append(run)
-    started = time.monotonic()
-    finished = run.next_event("finished", timeout=5)
-    elapsed = time.monotonic() - started
+    rec = start(_task(tmp_path / "out", "fake:users=1001"), None)
+    finished = rec.wait_event("finished", timeout=5)
+    elapsed = rec.event_time(finished) - rec.started_at
     assert finished["status"] == "failed"
     assert finished["reason"] == SDK_MISSING
-    assert run.proc.wait(timeout=5) != 0
+    assert rec.wait(timeout=5) != 0
     # No join timeout or retry in between: the failure is immediate (bound kept loose for a loaded CI machine).
     assert elapsed < 2.0, f"took {elapsed:.2f} s"
 
 
-def test_fake_sdk_users_are_recorded_into_a_valid_mp4(tmp_path: Path, running: list[Run]) -> None:
+def test_fake_sdk_users_are_recorded_into_a_valid_mp4(tmp_path: Path, start: Start) -> None:
     _require_binaries()
     out = tmp_path / "out"
     secret = "fake:users=1001,1002,1003;s3cr3t-token-part"
-    run = _start(_task(out, secret, max_duration_s=3), FAKE_SDK_DIR, tmp_path / "stderr.log")
-    running.append(run)
-    finished = run.next_event("finished", timeout=30)
+    rec = start(_task(out, secret, max_duration_s=3), FAKE_SDK_DIR)
+    finished = rec.wait_event("finished", timeout=30)
     assert finished["status"] == "ok", finished
     assert finished["reason"] == "max_duration"
-    assert run.proc.wait(timeout=10) == 0
-    joined = {e["uid"] for e in run.seen if e["event"] == "user_joined"}
+    assert rec.wait(timeout=10) == 0
+    joined = {e["uid"] for e in rec.named("user_joined")}
     assert joined == {"1001", "1002", "1003"}
 
-    closed = [e for e in run.seen if e["event"] == "file_closed" and e.get("kind") == "media"]
+    closed = [e for e in rec.named("file_closed") if e.get("kind") == "media"]
     assert len(closed) == 1
     mp4 = Path(closed[0]["path"])
     info = probe(mp4)
@@ -170,31 +122,27 @@ def test_fake_sdk_users_are_recorded_into_a_valid_mp4(tmp_path: Path, running: l
     for uid, luma in FAKE_LUMA.items():
         assert _share_near(pixels, luma) > 0.08, f"user {uid}'s picture (luma {luma}) is not in the composite"
 
-    logs = (tmp_path / "stderr.log").read_text()
-    everything = logs + "\n".join(json.dumps(e) for e in run.seen)
+    everything = rec.stderr() + "\n".join(json.dumps(e) for e in rec.events)
     assert "s3cr3t-token-part" not in everything  # the access token never reaches events or logs
 
 
-def test_only_the_listed_users_are_recorded(tmp_path: Path, running: list[Run]) -> None:
+def test_only_the_listed_users_are_recorded(tmp_path: Path, start: Start) -> None:
     _require_binaries()
-    task = _task(tmp_path / "out", "fake:users=1001,1002,1003", max_duration_s=2, users=["1002"])
-    run = _start(task, FAKE_SDK_DIR, tmp_path / "stderr.log")
-    running.append(run)
-    finished = run.next_event("finished", timeout=30)
+    rec = start(_task(tmp_path / "out", "fake:users=1001,1002,1003", max_duration_s=2, users=["1002"]), FAKE_SDK_DIR)
+    finished = rec.wait_event("finished", timeout=30)
     assert finished["status"] == "ok", finished
-    assert {e["uid"] for e in run.seen if e["event"] == "user_joined"} == {"1002"}
-    mp4 = Path(next(e["path"] for e in run.seen if e["event"] == "file_closed" and e.get("kind") == "media"))
+    assert {e["uid"] for e in rec.named("user_joined")} == {"1002"}
+    mp4 = Path(next(e["path"] for e in rec.named("file_closed") if e.get("kind") == "media"))
     pixels = _luma_plane(mp4, 1.5, 640, 360)
     assert _share_near(pixels, FAKE_LUMA["1002"]) > 0.3
     assert _share_near(pixels, FAKE_LUMA["1001"]) < 0.01
     assert _share_near(pixels, FAKE_LUMA["1003"]) < 0.01
 
 
-def test_a_rejected_token_fails_the_task_with_the_reason(tmp_path: Path, running: list[Run]) -> None:
+def test_a_rejected_token_fails_the_task_with_the_reason(tmp_path: Path, start: Start) -> None:
     _require_binaries()
-    run = _start(_task(tmp_path / "out", "fake:fail=8"), FAKE_SDK_DIR, tmp_path / "stderr.log")
-    running.append(run)
-    finished = run.next_event("finished", timeout=30)
+    rec = start(_task(tmp_path / "out", "fake:fail=8"), FAKE_SDK_DIR)
+    finished = rec.wait_event("finished", timeout=30)
     assert finished["status"] == "failed"
     assert "Agora rejected the access_token" in finished["reason"]
-    assert run.proc.wait(timeout=10) != 0
+    assert rec.wait(timeout=10) != 0

@@ -11,23 +11,10 @@ from pydantic import ValidationError
 
 from rtc_egress.tasks.model import TaskKind
 from rtc_egress.tasks.validation import IdRequest, Payload, StartRequest, field_errors
+from tests.support.bodies import upstream_start
 
 # The start body of the upstream requests.sh (and its REST design doc), unchanged.
-UPSTREAM_NATIVE: dict[str, Any] = {
-    "request_id": "1a2b3c4d5e6f",
-    "cmd": "record",
-    "payload": {
-        "layout": "flat",
-        "channel": "egress_test",
-        "access_token": "007eJxt9VMp+//+i9SOE",
-        "workerUid": 42,
-        "users": ["803231", "322353"],
-        "filename_pattern": "file_output",
-        "format": "hls",
-        "video": {"width": 1280, "height": 720, "frameRate": 30, "bitrate": 1000},
-        "audio": {"sampleRate": 48000, "channels": 2, "bitrate": 128},
-    },
-}
+UPSTREAM_NATIVE: dict[str, Any] = upstream_start()
 UPSTREAM_WEB: dict[str, Any] = {
     "request_id": "m2d3kw3l",
     "cmd": "record",

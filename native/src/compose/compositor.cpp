@@ -13,8 +13,6 @@ Compositor::Compositor(int width, int height) : width_(width), height_(height), 
   if (!canvas_ || !alloc_yuv_frame(canvas_.get(), width, height)) canvas_.reset();
 }
 
-void Compositor::forget(const std::string& uid) { scalers_.erase(uid); }
-
 AVFrame* Compositor::render(const LayoutSettings& view, const std::vector<UserView>& users, const std::string& speaker,
                             double placeholder_after_s) {
   if (!canvas_) return nullptr;
@@ -25,8 +23,7 @@ AVFrame* Compositor::render(const LayoutSettings& view, const std::vector<UserVi
   for (const auto& u : users) {
     inputs.push_back(TileInput{u.uid, u.frame ? u.frame->width : 0, u.frame ? u.frame->height : 0});
   }
-  tiles_ = compute_layout(view, width_, height_, inputs, speaker);
-  for (const Tile& t : tiles_) {
+  for (const Tile& t : compute_layout(view, width_, height_, inputs, speaker)) {
     auto it = std::find_if(users.begin(), users.end(), [&](const UserView& u) { return u.uid == t.uid; });
     if (it != users.end()) draw_user(*it, t, placeholder_after_s);
   }

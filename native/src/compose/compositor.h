@@ -22,10 +22,6 @@ class Compositor {
   // Draws the canvas; the returned frame belongs to the compositor and stays valid until the next render.
   AVFrame* render(const LayoutSettings& view, const std::vector<UserView>& users, const std::string& speaker,
                   double placeholder_after_s);
-  // The tiles of the last render (for status and tests).
-  const std::vector<Tile>& last_tiles() const { return tiles_; }
-  // Drops cached scalers of users who are gone.
-  void forget(const std::string& uid);
 
  private:
   struct Scaler {
@@ -39,7 +35,6 @@ class Compositor {
   int width_, height_;
   FramePtr canvas_;
   std::map<std::string, Scaler> scalers_;
-  std::vector<Tile> tiles_;
 };
 
 }  // namespace rtcegress

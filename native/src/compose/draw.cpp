@@ -5,10 +5,6 @@
 #include <cmath>
 #include <cstring>
 
-extern "C" {
-#include <libavutil/pixfmt.h>
-}
-
 namespace rtcegress {
 namespace {
 
@@ -93,13 +89,6 @@ void draw_text(AVFrame* f, int x, int y, const std::string& text, int scale, std
       }
     }
   }
-}
-
-bool alloc_yuv_frame(AVFrame* f, int w, int h) {
-  f->format = AV_PIX_FMT_YUV420P;
-  f->width = w;
-  f->height = h;
-  return av_frame_get_buffer(f, 32) >= 0;
 }
 
 }  // namespace rtcegress

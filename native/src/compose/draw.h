@@ -38,7 +38,4 @@ int text_width(const std::string& text, int scale);
 // Draws text with its top-left corner at (x, y) in the given luma; the chroma under it is made neutral.
 void draw_text(AVFrame* frame, int x, int y, const std::string& text, int scale, std::uint8_t luma);
 
-// Allocates a YUV420P frame of the given size (buffers aligned for swscale).
-bool alloc_yuv_frame(AVFrame* frame, int w, int h);
-
 }  // namespace rtcegress

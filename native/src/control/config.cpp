@@ -1,8 +1,10 @@
 #include "control/config.h"
 
 #include <cmath>
+#include <initializer_list>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "sinks/naming.h"
 
@@ -85,6 +87,21 @@ class Reader {
       return;
     }
     fail(path, "must be a string of at most " + std::to_string(max_len) + " characters", v);
+  }
+
+  // One of the names, as its value; rule is the problem when it is something else.
+  template <typename E>
+  void choice(const json& obj, const char* key, std::initializer_list<std::pair<const char*, E>> names,
+              const std::string& rule, E& out) {
+    const json* v = member(obj, key);
+    if (!v) return;
+    for (const auto& [name, value] : names) {
+      if (v->is_string() && v->get<std::string>() == name) {
+        out = value;
+        return;
+      }
+    }
+    fail(key, rule, v);
   }
 
   // A uid given as a string or a JSON integer (Agora uids are numbers).
@@ -214,11 +231,8 @@ std::vector<std::string> parse_task_config(const json& task, TaskConfig& cfg) {
   r.string(task, "app_id", "app_id", cfg.app_id, 128);
   r.string(task, "channel", "channel", cfg.channel, 128);
 
-  if (const json* v = Reader::member(task, "cmd")) {
-    if (v->is_string() && v->get<std::string>() == "record") cfg.cmd = Command::record;
-    else if (v->is_string() && v->get<std::string>() == "snapshot") cfg.cmd = Command::snapshot;
-    else r.fail("cmd", "must be record or snapshot", v);
-  }
+  r.choice(task, "cmd", {{"record", Command::record}, {"snapshot", Command::snapshot}}, "must be record or snapshot",
+           cfg.cmd);
   if (const json* v = Reader::member(task, "users")) {
     if (!v->is_array() || v->size() > 128) {
       r.fail("users", "must be a list of at most 128 uids", v);
@@ -234,16 +248,9 @@ std::vector<std::string> parse_task_config(const json& task, TaskConfig& cfg) {
   }
   read_view(r, task, cfg.view, true);
 
-  if (const json* v = Reader::member(task, "mode")) {
-    if (v->is_string() && v->get<std::string>() == "composite") cfg.mode = Mode::composite;
-    else if (v->is_string() && v->get<std::string>() == "individual") cfg.mode = Mode::individual;
-    else r.fail("mode", "must be composite or individual", v);
-  }
-  if (const json* v = Reader::member(task, "format")) {
-    if (v->is_string() && v->get<std::string>() == "mp4") cfg.format = Format::mp4;
-    else if (v->is_string() && v->get<std::string>() == "hls") cfg.format = Format::hls;
-    else r.fail("format", "must be mp4 or hls", v);
-  }
+  r.choice(task, "mode", {{"composite", Mode::composite}, {"individual", Mode::individual}},
+           "must be composite or individual", cfg.mode);
+  r.choice(task, "format", {{"mp4", Format::mp4}, {"hls", Format::hls}}, "must be mp4 or hls", cfg.format);
   if (const json* v = Reader::member(task, "filename_pattern")) {
     if (!v->is_string()) {
       r.fail("filename_pattern", "must be a string", v);

@@ -41,12 +41,8 @@ void EventWriter::emit(const std::string& name, nlohmann::json fields) {
 
 namespace {
 
-std::mutex g_log_mu;
-LogLevel g_level = LogLevel::info;
-
 const char* level_name(LogLevel l) {
   switch (l) {
-    case LogLevel::debug: return "debug";
     case LogLevel::info: return "info";
     case LogLevel::warning: return "warning";
     case LogLevel::error: return "error";
@@ -67,18 +63,11 @@ void ffmpeg_log_callback(void* avcl, int level, const char* fmt, va_list vl) {
 
 }  // namespace
 
-void set_log_level(LogLevel level) {
-  std::lock_guard<std::mutex> lock(g_log_mu);
-  g_level = level;
-}
-
 void log(LogLevel level, const std::string& msg, const nlohmann::json& fields) {
   nlohmann::json line = {{"ts", unix_time_now()}, {"level", level_name(level)}, {"msg", msg}};
   for (auto& [k, v] : fields.items()) line[k] = v;
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::lock_guard<std::mutex> lock(g_log_mu);
-  if (level < g_level) return;
-  std::fprintf(stderr, "%s\n", text.c_str());
+  std::fprintf(stderr, "%s\n", text.c_str());  // one call: lines from several threads never interleave
 }
 
 void route_ffmpeg_logs() {

@@ -30,9 +30,8 @@ class EventWriter {
   std::string task_id_;
 };
 
-enum class LogLevel { debug, info, warning, error };
+enum class LogLevel { info, warning, error };
 
-void set_log_level(LogLevel level);
 void log(LogLevel level, const std::string& msg, const nlohmann::json& fields = nlohmann::json::object());
 inline void log_info(const std::string& msg, const nlohmann::json& f = nlohmann::json::object()) {
   log(LogLevel::info, msg, f);

@@ -7,7 +7,6 @@
 
 #include "control/config.h"
 #include "encode/ffmpeg_util.h"
-#include "sources/source.h"
 
 namespace rtcegress {
 
@@ -18,17 +17,14 @@ class AudioEncoder {
   // Encodes what is left (padded) and drains the encoder.
   bool flush(std::vector<PacketPtr>& out, std::string& error);
   AVCodecContext* context() const { return ctx_.get(); }
-  int64_t samples_in() const { return samples_in_; }
 
  private:
   bool send(int n, std::vector<PacketPtr>& out, std::string& error);
-  bool drain(std::vector<PacketPtr>& out, std::string& error);
   CodecContextPtr ctx_;
   AudioFifoPtr fifo_;
   FramePtr frame_;
   std::vector<PacketPtr> pending_;  // produced while opening, handed out with the first push
   int64_t next_pts_ = 0;
-  int64_t samples_in_ = 0;
 };
 
 }  // namespace rtcegress

@@ -1,8 +1,10 @@
 // Small RAII wrappers and helpers around FFmpeg's C objects, shared by every stage of the pipeline.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -10,6 +12,7 @@ extern "C" {
 #include <libavutil/audio_fifo.h>
 #include <libavutil/dict.h>
 #include <libavutil/error.h>
+#include <libavutil/frame.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 }
@@ -20,6 +23,13 @@ struct CodecContextDeleter {
   void operator()(AVCodecContext* c) const noexcept { avcodec_free_context(&c); }
 };
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
+
+struct FrameDeleter {
+  void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
+};
+using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
+
+inline FramePtr make_frame() { return FramePtr(av_frame_alloc()); }
 
 struct PacketDeleter {
   void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
@@ -83,5 +93,18 @@ inline SwsContext* cached_sws(SwsPtr& sws, int src_w, int src_h, AVPixelFormat s
   sws.reset(ctx);
   return ctx;
 }
+
+// Makes frame (a fresh one) a w x h picture of format with buffers aligned for swscale; false when out of memory.
+bool alloc_yuv_frame(AVFrame* frame, int w, int h, AVPixelFormat format = AV_PIX_FMT_YUV420P);
+
+// Allocates an encoder context for codec (null: not in this FFmpeg), lets configure() set it up and opens it with
+// options. On failure returns null, with an error naming the "<name> encoder".
+CodecContextPtr open_encoder(const AVCodec* codec, const std::string& name,
+                             const std::function<void(AVCodecContext*)>& configure, AVDictionary** options,
+                             std::string& error);
+
+// Appends every packet the encoder has ready to out; errors read "<what> encoding failed: ...".
+bool receive_packets(AVCodecContext* encoder, std::vector<PacketPtr>& out, const std::string& what,
+                     std::string& error);
 
 }  // namespace rtcegress

@@ -3,34 +3,19 @@
 namespace rtcegress {
 
 bool JpegEncoder::reopen(int w, int h, std::string& error) {
-  const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
-  if (!codec) {
-    error = "the JPEG encoder is not available in this FFmpeg";
-    return false;
-  }
-  ctx_.reset(avcodec_alloc_context3(codec));
-  if (!ctx_) {
-    error = "out of memory (JPEG encoder)";
-    return false;
-  }
-  ctx_->width = w;
-  ctx_->height = h;
-  ctx_->pix_fmt = AV_PIX_FMT_YUVJ420P;
-  ctx_->time_base = AVRational{1, 25};
-  ctx_->color_range = AVCOL_RANGE_JPEG;
-  ctx_->flags |= AV_CODEC_FLAG_QSCALE;
-  ctx_->global_quality = FF_QP2LAMBDA * 3;  // high quality, modest size
-  int err = avcodec_open2(ctx_.get(), codec, nullptr);
-  if (err < 0) {
-    ctx_.reset();
-    error = "cannot open the JPEG encoder: " + av_error_string(err);
-    return false;
-  }
+  ctx_ = open_encoder(avcodec_find_encoder(AV_CODEC_ID_MJPEG), "JPEG", [&](AVCodecContext* c) {
+    c->width = w;
+    c->height = h;
+    c->pix_fmt = AV_PIX_FMT_YUVJ420P;
+    c->time_base = AVRational{1, 25};
+    c->color_range = AVCOL_RANGE_JPEG;
+    c->flags |= AV_CODEC_FLAG_QSCALE;
+    c->global_quality = FF_QP2LAMBDA * 3;  // high quality, modest size
+  }, nullptr, error);
+  if (!ctx_) return false;
   full_range_ = make_frame();
-  full_range_->format = AV_PIX_FMT_YUVJ420P;
-  full_range_->width = w;
-  full_range_->height = h;
-  if (av_frame_get_buffer(full_range_.get(), 32) < 0) {
+  if (!full_range_ || !alloc_yuv_frame(full_range_.get(), w, h, AV_PIX_FMT_YUVJ420P)) {
+    ctx_.reset();  // the next frame tries again
     error = "out of memory (JPEG frame)";
     return false;
   }

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "encode/ffmpeg_util.h"
-#include "sources/source.h"
 
 namespace rtcegress {
 

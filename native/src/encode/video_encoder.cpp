@@ -1,47 +1,29 @@
 #include "encode/video_encoder.h"
 
-extern "C" {
-#include <libavutil/opt.h>
-}
-
 namespace rtcegress {
 
 bool VideoEncoder::open(const VideoSettings& v, const std::string& preset, bool global_header, std::string& error) {
-  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
-  if (!codec) {
-    error = "the H.264 encoder libx264 is not available in this FFmpeg";
-    return false;
-  }
-  ctx_.reset(avcodec_alloc_context3(codec));
-  if (!ctx_) {
-    error = "out of memory (video encoder)";
-    return false;
-  }
-  AVCodecContext* c = ctx_.get();
-  c->width = v.width;
-  c->height = v.height;
-  c->pix_fmt = AV_PIX_FMT_YUV420P;
-  c->time_base = AVRational{1, v.fps};
-  c->framerate = AVRational{v.fps, 1};
-  c->bit_rate = static_cast<int64_t>(v.bitrate_kbps) * 1000;
-  c->gop_size = 2 * v.fps;
-  c->color_range = AVCOL_RANGE_MPEG;
-  c->colorspace = AVCOL_SPC_SMPTE170M;
-  c->color_primaries = AVCOL_PRI_SMPTE170M;
-  c->color_trc = AVCOL_TRC_SMPTE170M;
-  if (global_header) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  // One encoder thread is the cheapest per recorded second and keeps up with 720p30 at veryfast with room to
-  // spare; larger outputs get x264's own thread count so that they stay real-time.
-  c->thread_count = static_cast<long long>(v.width) * v.height * v.fps <= 1280LL * 720 * 30 ? 1 : 0;
   Dict opts;
   opts.set("preset", preset);
   opts.set("forced-idr", "1");
-  int err = avcodec_open2(c, codec, opts.get());
-  if (err < 0) {
-    error = "cannot open the H.264 encoder: " + av_error_string(err);
-    return false;
-  }
-  return true;
+  ctx_ = open_encoder(avcodec_find_encoder_by_name("libx264"), "H.264 (libx264)", [&](AVCodecContext* c) {
+    c->width = v.width;
+    c->height = v.height;
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->time_base = AVRational{1, v.fps};
+    c->framerate = AVRational{v.fps, 1};
+    c->bit_rate = static_cast<int64_t>(v.bitrate_kbps) * 1000;
+    c->gop_size = 2 * v.fps;
+    c->color_range = AVCOL_RANGE_MPEG;
+    c->colorspace = AVCOL_SPC_SMPTE170M;
+    c->color_primaries = AVCOL_PRI_SMPTE170M;
+    c->color_trc = AVCOL_TRC_SMPTE170M;
+    if (global_header) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    // One encoder thread is the cheapest per recorded second and keeps up with 720p30 at veryfast with room to
+    // spare; larger outputs get x264's own thread count so that they stay real-time.
+    c->thread_count = static_cast<long long>(v.width) * v.height * v.fps <= 1280LL * 720 * 30 ? 1 : 0;
+  }, opts.get(), error);
+  return ctx_ != nullptr;
 }
 
 bool VideoEncoder::encode(AVFrame* frame, int64_t pts, bool force_keyframe, std::vector<PacketPtr>& out,
@@ -56,21 +38,12 @@ bool VideoEncoder::encode(AVFrame* frame, int64_t pts, bool force_keyframe, std:
     error = "video encoding failed: " + av_error_string(err);
     return false;
   }
-  return drain(out, error);
-}
-
-bool VideoEncoder::drain(std::vector<PacketPtr>& out, std::string& error) {
-  for (;;) {
-    PacketPtr pkt = make_packet();
-    int err = avcodec_receive_packet(ctx_.get(), pkt.get());
-    if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return true;
-    if (err < 0) {
-      error = "video encoding failed: " + av_error_string(err);
-      return false;
-    }
-    if (pkt->duration == 0) pkt->duration = 1;
-    out.push_back(std::move(pkt));
+  std::size_t first = out.size();
+  if (!receive_packets(ctx_.get(), out, "video", error)) return false;
+  for (std::size_t i = first; i < out.size(); ++i) {
+    if (out[i]->duration == 0) out[i]->duration = 1;
   }
+  return true;
 }
 
 }  // namespace rtcegress

@@ -19,7 +19,6 @@ class VideoEncoder {
   AVCodecContext* context() const { return ctx_.get(); }
 
  private:
-  bool drain(std::vector<PacketPtr>& out, std::string& error);
   CodecContextPtr ctx_;
 };
 

@@ -1,11 +1,23 @@
 #include "pipeline/output_chain.h"
 
-#include <ctime>
-
 #include "sinks/hls_sink.h"
 #include "sinks/mp4_sink.h"
 
 namespace rtcegress {
+
+SinkContext sink_context(const TaskConfig& cfg, EventWriter& events, const std::string& uid, int index) {
+  SinkContext ctx;
+  ctx.output_dir = cfg.output_dir;
+  ctx.pattern = cfg.filename_pattern;
+  ctx.fields.task_id = cfg.task_id;
+  ctx.fields.channel = cfg.channel;
+  ctx.fields.uid = uid;
+  ctx.fields.index = index;
+  ctx.fields.part = cfg.part;
+  ctx.needs.uid = !uid.empty();
+  ctx.events = &events;
+  return ctx;
+}
 
 OutputChain::OutputChain(const TaskConfig& cfg, EventWriter& events, std::string uid, int first_index)
     : cfg_(cfg), events_(events), uid_(std::move(uid)), first_index_(first_index) {}
@@ -14,23 +26,12 @@ bool OutputChain::open(std::string& error) {
   bool mp4 = cfg_.format == Format::mp4;
   if (!venc_.open(cfg_.video, cfg_.x264_preset, mp4, error)) return false;
   if (!aenc_.open(cfg_.audio, mp4, error)) return false;
-  SinkContext ctx;
-  ctx.output_dir = cfg_.output_dir;
-  ctx.pattern = cfg_.filename_pattern;
-  ctx.fields.task_id = cfg_.task_id;
-  ctx.fields.channel = cfg_.channel;
-  ctx.fields.uid = uid_;
-  ctx.fields.index = first_index_;
-  ctx.fields.part = cfg_.part;
-  ctx.fields.when = std::time(nullptr);
-  bool individual = !uid_.empty();
-  ctx.needs.uid = individual;
-  ctx.needs.index = individual || (mp4 && cfg_.mp4_max_file_s > 0);
-  ctx.events = &events_;
+  SinkContext ctx = sink_context(cfg_, events_, uid_, first_index_);
+  ctx.needs.index = !uid_.empty() || (mp4 && cfg_.mp4_max_file_s > 0);  // rejoins, rotation
   ctx.video = venc_.context();
   ctx.audio = aenc_.context();
-  if (mp4) sink_ = std::make_unique<Mp4Sink>(ctx, cfg_.mp4_max_file_s);
-  else sink_ = std::make_unique<HlsSink>(ctx, cfg_.hls_segment_s);
+  if (mp4) sink_ = std::make_unique<Mp4Sink>(std::move(ctx), cfg_.mp4_max_file_s);
+  else sink_ = std::make_unique<HlsSink>(std::move(ctx), cfg_.hls_segment_s);
   return sink_->start(error);
 }
 
@@ -41,10 +42,7 @@ bool OutputChain::push(AVFrame* video, int64_t pts, const PlanarBuffer& audio, s
     if (!sink_->split_at(pts, error)) return false;
     key = true;
   }
-  if (video) {
-    if (!venc_.encode(video, pts, key, vpk, error)) return false;
-    ++frames_;
-  }
+  if (video && !venc_.encode(video, pts, key, vpk, error)) return false;
   if (audio.samples > 0 && !aenc_.push(audio.planes(), audio.samples, apk, error)) return false;
   return write_all(vpk, apk, error);
 }

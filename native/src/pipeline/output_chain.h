@@ -14,6 +14,9 @@
 
 namespace rtcegress {
 
+// What a sink of the task writes for uid (empty: the composite output), numbered from index.
+SinkContext sink_context(const TaskConfig& cfg, EventWriter& events, const std::string& uid, int index);
+
 class OutputChain {
  public:
   // uid: empty for the composite chain. first_index: the first {index} this chain's files use.
@@ -26,7 +29,6 @@ class OutputChain {
 
   const std::string& uid() const { return uid_; }
   int next_index() const { return sink_ ? sink_->next_index() : first_index_; }
-  long long frames() const { return frames_; }
   std::vector<std::string> open_files() const { return sink_ ? sink_->open_files() : std::vector<std::string>{}; }
 
  private:
@@ -39,7 +41,6 @@ class OutputChain {
   VideoEncoder venc_;
   AudioEncoder aenc_;
   std::unique_ptr<MediaSink> sink_;
-  long long frames_ = 0;
   bool finished_ = false;
 };
 

@@ -34,12 +34,7 @@ bool Pipeline::open(std::string& error) {
       chain_ = std::make_unique<OutputChain>(cfg_, events_, "", 1);
       if (!chain_->open(error)) return false;
     } else {
-      SinkContext ctx;
-      ctx.output_dir = cfg_.output_dir;
-      ctx.pattern = cfg_.filename_pattern;
-      ctx.fields = NameFields{cfg_.task_id, cfg_.channel, "", 1, cfg_.part, 0};
-      ctx.events = &events_;
-      snapshots_ = std::make_unique<SnapshotSink>(ctx);
+      snapshots_ = std::make_unique<SnapshotSink>(sink_context(cfg_, events_, "", 1));
     }
   }
   users_.go_live();
@@ -52,10 +47,9 @@ int64_t Pipeline::samples_at(int64_t tick) const {
 
 bool Pipeline::due_snapshot(int64_t n) const {
   // Snapshot k (k >= 1) is taken at the first tick at or after k * interval.
+  if (n == 0) return false;
   int64_t interval_ticks_num = static_cast<int64_t>(cfg_.interval_ms) * cfg_.video.fps;  // ticks * 1000
-  int64_t k_now = n * 1000 / interval_ticks_num;
-  int64_t k_prev = n == 0 ? 0 : (n - 1) * 1000 / interval_ticks_num;
-  return n > 0 && k_now > k_prev;
+  return n * 1000 / interval_ticks_num > (n - 1) * 1000 / interval_ticks_num;
 }
 
 FinishReason Pipeline::run(const StopInputs& stop) {
@@ -142,20 +136,21 @@ bool Pipeline::tick_composite(int64_t n, bool with_video, std::vector<UserView>&
     mix_.samples -= k;
     limiter_skip_ -= k;
   }
-  std::string speaker = view_.spotlight_uid.empty() ? speaker_.speaker() : view_.spotlight_uid;
-  if (chain_) {
-    AVFrame* picture = with_video ? compositor_->render(view_, views, speaker, cfg_.placeholder_after_s) : nullptr;
-    if (with_video && !picture) {
-      error = "cannot compose the picture (out of memory)";
-      return false;
-    }
-    return chain_->push(picture, n, mix_, error);
+  bool snapshot = snapshots_ && with_video && due_snapshot(n);
+  if (!chain_ && !snapshot) return true;
+  AVFrame* picture = nullptr;
+  if (with_video) {
+    const std::string& speaker = view_.spotlight_uid.empty() ? speaker_.speaker() : view_.spotlight_uid;
+    if (!(picture = render(*compositor_, view_, views, speaker, error))) return false;
   }
-  if (snapshots_ && with_video && due_snapshot(n)) {
-    AVFrame* picture = compositor_->render(view_, views, speaker, cfg_.placeholder_after_s);
-    return picture && snapshots_->write(picture, t, error);
-  }
-  return true;
+  return chain_ ? chain_->push(picture, n, mix_, error) : snapshots_->write(picture, t, error);
+}
+
+AVFrame* Pipeline::render(Compositor& compositor, const LayoutSettings& view, const std::vector<UserView>& users,
+                          const std::string& speaker, std::string& error) const {
+  AVFrame* picture = compositor.render(view, users, speaker, cfg_.placeholder_after_s);
+  if (!picture) error = "cannot compose the picture (out of memory)";
+  return picture;
 }
 
 bool Pipeline::tick_individual(int64_t n, bool with_video, std::vector<UserView>& views, int samples,
@@ -189,38 +184,35 @@ bool Pipeline::tick_individual(int64_t n, bool with_video, std::vector<UserView>
         pu.chain = std::make_unique<OutputChain>(cfg_, events_, v.uid, idx == next_index_.end() ? 1 : idx->second);
         if (!pu.chain->open(error)) return false;
       } else {
-        SinkContext ctx;
-        ctx.output_dir = cfg_.output_dir;
-        ctx.pattern = cfg_.filename_pattern;
-        ctx.fields = NameFields{cfg_.task_id, cfg_.channel, v.uid, 1, cfg_.part, 0};
-        ctx.needs.uid = true;
-        ctx.events = &events_;
-        pu.snapshots = std::make_unique<SnapshotSink>(ctx);
+        pu.snapshots = std::make_unique<SnapshotSink>(sink_context(cfg_, events_, v.uid, 1));
       }
     }
     users_.pull_audio(v.uid, scratch_);
+    bool snapshot = pu.snapshots && with_video && due_snapshot(n);
+    if (!pu.chain && !snapshot) continue;
+    AVFrame* picture = nullptr;
+    if (with_video) {
+      std::vector<UserView> one;
+      one.push_back(std::move(v));
+      if (!(picture = render(*pu.compositor, single, one, one[0].uid, error))) return false;
+    }
+    if (!pu.chain) {
+      if (!pu.snapshots->write(picture, t, error)) return false;
+      continue;
+    }
     // A chain's first tick carries no audio: what was pulled belongs to the interval before the chain started.
     PlanarBuffer none;
-    const PlanarBuffer& audio = n == pu.first_tick ? none : scratch_;
-    std::vector<UserView> one;
-    one.push_back(std::move(v));
-    if (pu.chain) {
-      AVFrame* picture = with_video ? pu.compositor->render(single, one, one[0].uid, cfg_.placeholder_after_s) : nullptr;
-      if (!pu.chain->push(picture, n - pu.first_tick, audio, error)) return false;
-    } else if (pu.snapshots && with_video && due_snapshot(n)) {
-      AVFrame* picture = pu.compositor->render(single, one, one[0].uid, cfg_.placeholder_after_s);
-      if (!picture || !pu.snapshots->write(picture, t, error)) return false;
-    }
+    if (!pu.chain->push(picture, n - pu.first_tick, n == pu.first_tick ? none : scratch_, error)) return false;
   }
   return true;
 }
 
 std::optional<FinishReason> Pipeline::handle_command(const std::string& line) {
-  nlohmann::json cmd = nlohmann::json::parse(line, nullptr, false);
-  if (line.size() > 0 && line[0] == '\x01') {
+  if (!line.empty() && line[0] == '\x01') {  // CommandReader's mark for a line it had to discard
     events_.emit("error", {{"message", "command: line too long"}, {"fatal", false}});
     return std::nullopt;
   }
+  nlohmann::json cmd = nlohmann::json::parse(line, nullptr, false);
   if (cmd.is_discarded() || !cmd.is_object()) {
     events_.emit("error", {{"message", "command: must be a JSON object on one line"}, {"fatal", false}});
     return std::nullopt;
@@ -245,10 +237,14 @@ std::optional<FinishReason> Pipeline::handle_command(const std::string& line) {
   return std::nullopt;
 }
 
+double Pipeline::elapsed_s(SteadyClock::time_point now) const {
+  return std::round(duration<double>(now - t0_).count() * 1000) / 1000;  // to the millisecond
+}
+
 void Pipeline::emit_stats(SteadyClock::time_point now) {
   double span = duration<double>(now - stats_at_).count();
   double fps = span > 0 ? static_cast<double>(frames_out_ - stats_frames_) / span : 0;
-  nlohmann::json j = {{"elapsed_s", std::round(duration<double>(now - t0_).count() * 1000) / 1000},
+  nlohmann::json j = {{"elapsed_s", elapsed_s(now)},
                       {"fps", std::round(fps * 100) / 100},
                       {"frames", frames_out_},
                       {"dropped_frames", dropped_},
@@ -273,7 +269,7 @@ void Pipeline::emit_status() {
     }
   }
   events_.emit("status", {{"state", "recording"},
-                          {"elapsed_s", std::round(duration<double>(SteadyClock::now() - t0_).count() * 1000) / 1000},
+                          {"elapsed_s", elapsed_s(SteadyClock::now())},
                           {"frames", frames_out_},
                           {"dropped_frames", dropped_},
                           {"users", users_.present()},

@@ -56,6 +56,10 @@ class Pipeline {
   bool tick_composite(int64_t n, bool with_video, std::vector<UserView>& views, int samples, std::string& error);
   bool tick_individual(int64_t n, bool with_video, std::vector<UserView>& views, int samples, std::string& error);
   bool due_snapshot(int64_t n) const;
+  // The picture of a tick; null with error when it cannot be drawn.
+  AVFrame* render(Compositor& compositor, const LayoutSettings& view, const std::vector<UserView>& users,
+                  const std::string& speaker, std::string& error) const;
+  double elapsed_s(SteadyClock::time_point now) const;  // since the clock started, rounded to the millisecond
   std::optional<FinishReason> handle_command(const std::string& line);
   void emit_stats(SteadyClock::time_point now);
   void emit_status();

@@ -4,7 +4,6 @@
 
 extern "C" {
 #include <libavutil/channel_layout.h>
-#include <libavutil/opt.h>
 }
 
 namespace rtcegress {
@@ -87,7 +86,7 @@ constexpr double kMaxVideoDelayMs = 250.0;
 
 void UserTable::on_video_frame(const std::string& uid, FramePtr frame) {
   if (!frame || !wanted(uid)) return;
-  std::deque<HeldFrame> expired;  // freed outside the lock
+  std::vector<HeldFrame> expired;  // freed outside the lock
   std::lock_guard<std::mutex> lock(mu_);
   auto it = users_.find(uid);
   if (it == users_.end() || !it->second->present) return;
@@ -122,14 +121,12 @@ bool UserTable::resample(User& u, const AVFrame* in) {
   }
   int max_out = swr_get_out_samples(u.swr.get(), in->nb_samples);
   if (max_out <= 0) return true;
-  int ch = cfg_.audio.channels;
-  u.scratch.resize(static_cast<size_t>(max_out) * static_cast<size_t>(ch));
-  std::vector<float*> planes(static_cast<size_t>(ch));
-  for (int c = 0; c < ch; ++c) planes[static_cast<size_t>(c)] = u.scratch.data() + static_cast<size_t>(c) * static_cast<size_t>(max_out);
-  int got = swr_convert(u.swr.get(), reinterpret_cast<uint8_t**>(planes.data()), max_out,
+  u.resampled.resize(cfg_.audio.channels, max_out);
+  float* const* planes = u.resampled.planes();
+  int got = swr_convert(u.swr.get(), reinterpret_cast<uint8_t**>(const_cast<float**>(planes)), max_out,
                         const_cast<const uint8_t**>(in->extended_data), in->nb_samples);
   if (got < 0) return false;
-  u.audio->push(planes.data(), got);
+  u.audio->push(planes, got);
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -83,7 +84,7 @@ class UserTable final : public SourceSink {
     int swr_in_format = -1;
     AVChannelLayout swr_in_layout{};
     std::unique_ptr<AudioJitterBuffer> audio;
-    std::vector<float> scratch;
+    PlanarBuffer resampled;  // reused for every audio frame
     explicit User(std::string id) : uid(std::move(id)) {}
     ~User() { av_channel_layout_uninit(&swr_in_layout); }
     User(const User&) = delete;

@@ -1,10 +1,8 @@
 #include "sinks/faststart.h"
 
 #include <cstdio>
-#include <vector>
 
 #include "encode/ffmpeg_util.h"
-#include "sinks/muxer.h"
 
 namespace rtcegress {
 

@@ -1,7 +1,9 @@
 #include "sinks/file_info.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -26,9 +28,11 @@ namespace {
 struct ShaDeleter {
   void operator()(AVSHA* s) const noexcept { av_free(s); }
 };
+using ShaPtr = std::unique_ptr<AVSHA, ShaDeleter>;
 struct FileCloser {
   void operator()(std::FILE* f) const noexcept { std::fclose(f); }
 };
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 std::string hex(const std::uint8_t* d, std::size_t n) {
   static const char* digits = "0123456789abcdef";
@@ -40,21 +44,32 @@ std::string hex(const std::uint8_t* d, std::size_t n) {
   return out;
 }
 
-}  // namespace
+// A SHA-256 context ready for data; null when out of memory.
+ShaPtr sha256_begin() {
+  ShaPtr sha(av_sha_alloc());
+  if (!sha || av_sha_init(sha.get(), 256) < 0) return nullptr;
+  return sha;
+}
 
-std::string sha256_bytes(const std::uint8_t* data, std::size_t size) {
-  std::unique_ptr<AVSHA, ShaDeleter> sha(av_sha_alloc());
-  if (!sha || av_sha_init(sha.get(), 256) < 0) return {};
-  av_sha_update(sha.get(), data, size);
+std::string sha256_hex(AVSHA* sha) {
   std::uint8_t digest[32];
-  av_sha_final(sha.get(), digest);
+  av_sha_final(sha, digest);
   return hex(digest, sizeof digest);
 }
 
+}  // namespace
+
+std::string sha256_bytes(const std::uint8_t* data, std::size_t size) {
+  ShaPtr sha = sha256_begin();
+  if (!sha) return {};
+  av_sha_update(sha.get(), data, size);
+  return sha256_hex(sha.get());
+}
+
 std::string sha256_file(const std::string& path, std::uint64_t* bytes) {
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  std::unique_ptr<AVSHA, ShaDeleter> sha(av_sha_alloc());
-  if (!f || !sha || av_sha_init(sha.get(), 256) < 0) return {};
+  FilePtr f(std::fopen(path.c_str(), "rb"));
+  ShaPtr sha = sha256_begin();
+  if (!f || !sha) return {};
   std::vector<std::uint8_t> buf(1 << 20);
   std::uint64_t total = 0;
   for (;;) {
@@ -65,9 +80,7 @@ std::string sha256_file(const std::string& path, std::uint64_t* bytes) {
   }
   if (std::ferror(f.get())) return {};
   if (bytes) *bytes = total;
-  std::uint8_t digest[32];
-  av_sha_final(sha.get(), digest);
-  return hex(digest, sizeof digest);
+  return sha256_hex(sha.get());
 }
 
 nlohmann::json to_json(const ClosedFile& f) {
@@ -80,6 +93,27 @@ nlohmann::json to_json(const ClosedFile& f) {
                       {"part", f.part}};
   if (!f.uid.empty()) j["uid"] = f.uid;
   return j;
+}
+
+bool write_file_atomically(const std::string& path, const std::string& content, std::string& error) {
+  std::string tmp = path + ".tmp";
+  {
+    FilePtr f(std::fopen(tmp.c_str(), "wb"));
+    if (!f) {
+      error = "cannot create " + tmp + ": " + std::strerror(errno);
+      return false;
+    }
+    if (std::fwrite(content.data(), 1, content.size(), f.get()) != content.size() || std::fflush(f.get()) != 0) {
+      error = "cannot write " + tmp + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    error = "cannot rename " + tmp + ": " + std::strerror(errno);
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
 }
 
 std::string join_path(const std::string& dir, const std::string& name) {

@@ -1,4 +1,4 @@
-// Facts about a finished output file, as announced in file_closed events.
+// Facts about a finished output file, as announced in file_closed events, and writing files safely.
 #pragma once
 
 #include <cstdint>
@@ -30,5 +30,8 @@ std::string sha256_bytes(const std::uint8_t* data, std::size_t size);
 nlohmann::json to_json(const ClosedFile& f);
 
 std::string join_path(const std::string& dir, const std::string& name);
+
+// Writes content to path atomically (temporary file + rename), so readers never see half a file.
+bool write_file_atomically(const std::string& path, const std::string& content, std::string& error);
 
 }  // namespace rtcegress

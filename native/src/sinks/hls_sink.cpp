@@ -10,7 +10,7 @@ HlsSink::HlsSink(SinkContext ctx, double segment_s) : MediaSink(std::move(ctx)),
   double fps = av_q2d(av_inv_q(ctx_.video->time_base));
   double longest = std::ceil(segment_s * fps - 1e-9) / fps;
   target_duration_s_ = std::max(1, static_cast<int>(std::ceil(longest - 1e-6)));
-  base_ = name_for(ctx_.fields.index);
+  base_ = output_name(ctx_, ctx_.fields.index);
   playlist_name_ = base_ + ".m3u8";
 }
 
@@ -20,17 +20,13 @@ bool HlsSink::wants_split(int64_t video_pts) const {
 }
 
 bool HlsSink::open_piece(Piece& p, std::string& error) {
-  if (!announced_) {
-    announced_ = true;
+  if (opened_ == 0) {  // the first segment
     emit_opened(playlist_name_, FileKind::playlist);
     // An empty playlist from the start, so a player can poll it right away.
-    if (!write_file_atomically(join_path(ctx_.output_dir, playlist_name_),
-                               render_event_playlist(entries_, target_duration_s_, false), error)) {
-      return false;
-    }
+    if (!write_playlist(false, error)) return false;
   }
   char seq[16];
-  std::snprintf(seq, sizeof seq, "_%05d", next_segment_++);
+  std::snprintf(seq, sizeof seq, "_%05d", static_cast<int>(opened_));  // segments count from 0
   p.name = base_ + seq + ".ts";
   Dict opts;
   if (!p.mux.open(join_path(ctx_.output_dir, p.name), "mpegts", {ctx_.video, ctx_.audio}, opts, error)) return false;
@@ -43,8 +39,7 @@ bool HlsSink::close_piece(Piece& p, double duration_s, std::string& error) {
   emit_closed(p.name, FileKind::media, duration_s);
   entries_.push_back(PlaylistEntry{p.name, duration_s});
   std::string e;
-  if (!write_file_atomically(join_path(ctx_.output_dir, playlist_name_),
-                             render_event_playlist(entries_, target_duration_s_, false), e) && ok) {
+  if (!write_playlist(false, e) && ok) {
     error = e;
     ok = false;
   }
@@ -53,15 +48,18 @@ bool HlsSink::close_piece(Piece& p, double duration_s, std::string& error) {
 
 int64_t HlsSink::piece_offset(const Piece& /*p*/, int stream) const {
   // One timeline across all segments, shifted by a second so that no timestamp is negative (encoder delay).
-  const AVCodecContext* enc = stream == 0 ? ctx_.video : ctx_.audio;
-  return -av_rescale_q(1, AVRational{1, 1}, enc->time_base);
+  return -av_rescale_q(1, AVRational{1, 1}, encoder(stream)->time_base);
+}
+
+bool HlsSink::write_playlist(bool ended, std::string& error) const {
+  return write_file_atomically(join_path(ctx_.output_dir, playlist_name_),
+                               render_event_playlist(entries_, target_duration_s_, ended), error);
 }
 
 bool HlsSink::finish(std::string& error) {
   bool ok = MediaSink::finish(error);
   std::string e;
-  if (!write_file_atomically(join_path(ctx_.output_dir, playlist_name_),
-                             render_event_playlist(entries_, target_duration_s_, true), e)) {
+  if (!write_playlist(true, e)) {
     if (ok) error = e;
     ok = false;
   }

@@ -19,13 +19,13 @@ class HlsSink final : public MediaSink {
   int64_t piece_offset(const Piece& p, int stream) const override;
 
  private:
+  bool write_playlist(bool ended, std::string& error) const;
+
   double segment_s_;
   int target_duration_s_;
   std::string base_;
   std::string playlist_name_;
   std::vector<PlaylistEntry> entries_;
-  int next_segment_ = 0;
-  bool announced_ = false;
 };
 
 }  // namespace rtcegress

@@ -1,26 +1,17 @@
 #include "sinks/media_sink.h"
 
-#include <algorithm>
 #include <ctime>
 
 namespace rtcegress {
 
-bool MediaSink::start(std::string& error) {
-  auto p = std::make_unique<Piece>();
-  p->index = ctx_.fields.index;
-  p->start_pts = 0;
-  if (!open_piece(*p, error)) return false;
-  pieces_.push_back(std::move(p));
-  opened_ = 1;
-  return true;
-}
+bool MediaSink::start(std::string& error) { return split_at(0, error); }
 
 bool MediaSink::split_at(int64_t video_pts, std::string& error) {
   auto p = std::make_unique<Piece>();
   p->index = ctx_.fields.index + static_cast<int>(opened_);
   p->start_pts = video_pts;
   if (!open_piece(*p, error)) return false;
-  boundaries_.push_back(video_pts);
+  if (opened_ > 0) boundaries_.push_back(video_pts);
   pieces_.push_back(std::move(p));
   ++opened_;
   return true;
@@ -28,16 +19,14 @@ bool MediaSink::split_at(int64_t video_pts, std::string& error) {
 
 bool MediaSink::write(int stream, PacketPtr pkt, std::string& error) {
   if (pieces_.empty()) return true;
-  const AVCodecContext* enc = stream == 0 ? ctx_.video : ctx_.audio;
-  // Which piece this packet belongs to, by its presentation time against the split points.
-  AVRational vtb = ctx_.video->time_base;
-  std::size_t k = 0;
-  for (int64_t b : boundaries_) {
-    int64_t b_in_stream = av_rescale_q(b, vtb, enc->time_base);
-    if (pkt->pts >= b_in_stream) ++k;
+  const AVCodecContext* enc = encoder(stream);
+  // The open piece this packet belongs to: the last whose start (a split point, in increasing order) its pts
+  // has reached. A packet from before the first open piece goes to that piece.
+  std::size_t pos = 0;
+  for (std::size_t b = first_open_; b < boundaries_.size(); ++b) {
+    if (pkt->pts < av_rescale_q(boundaries_[b], ctx_.video->time_base, enc->time_base)) break;
+    ++pos;
   }
-  std::size_t pos = k >= first_open_ ? k - first_open_ : 0;
-  if (pos >= pieces_.size()) pos = pieces_.size() - 1;
   Piece& p = *pieces_[pos];
   if (!p.mux.write(stream, pkt.get(), enc->time_base, piece_offset(p, stream), error)) return false;
   // Earlier pieces will get no more packets of this stream; close those that are complete.
@@ -80,11 +69,21 @@ std::vector<std::string> MediaSink::open_files() const {
   return out;
 }
 
-std::string MediaSink::name_for(int index) const {
-  NameFields f = ctx_.fields;
+std::string output_name(const SinkContext& ctx, int index) {
+  NameFields f = ctx.fields;
   f.index = index;
   f.when = std::time(nullptr);
-  return expand_filename(ctx_.pattern, f, ctx_.needs);
+  return expand_filename(ctx.pattern, f, ctx.needs);
+}
+
+ClosedFile closed_file(const SinkContext& ctx, const std::string& name, FileKind kind) {
+  ClosedFile f;
+  f.name = name;
+  f.path = join_path(ctx.output_dir, name);
+  f.kind = kind;
+  f.uid = ctx.fields.uid;
+  f.part = ctx.fields.part;
+  return f;
 }
 
 void MediaSink::emit_opened(const std::string& name, FileKind kind) const {
@@ -95,12 +94,7 @@ void MediaSink::emit_opened(const std::string& name, FileKind kind) const {
 }
 
 void MediaSink::emit_closed(const std::string& name, FileKind kind, double duration_s) const {
-  ClosedFile f;
-  f.name = name;
-  f.path = join_path(ctx_.output_dir, name);
-  f.kind = kind;
-  f.uid = ctx_.fields.uid;
-  f.part = ctx_.fields.part;
+  ClosedFile f = closed_file(ctx_, name, kind);
   f.duration_s = duration_s;
   f.sha256 = sha256_file(f.path, &f.bytes);
   if (ctx_.events) ctx_.events->emit("file_closed", to_json(f));

@@ -26,6 +26,11 @@ struct SinkContext {
   const AVCodecContext* audio = nullptr;
 };
 
+// The base name (no extension) of ctx's output with this index, dated now.
+std::string output_name(const SinkContext& ctx, int index);
+// A ClosedFile for the file name in ctx's output directory, with what ctx knows of it (path, uid, part).
+ClosedFile closed_file(const SinkContext& ctx, const std::string& name, FileKind kind);
+
 class MediaSink {
  public:
   explicit MediaSink(SinkContext ctx) : ctx_(std::move(ctx)) {}
@@ -60,7 +65,8 @@ class MediaSink {
   // Offset subtracted from the piece's timestamps, in the given stream's encoder time base.
   virtual int64_t piece_offset(const Piece& p, int stream) const = 0;
 
-  std::string name_for(int index) const;
+  // The encoder of stream 0 (video) or 1 (audio).
+  const AVCodecContext* encoder(int stream) const { return stream == 0 ? ctx_.video : ctx_.audio; }
   void emit_opened(const std::string& name, FileKind kind) const;
   void emit_closed(const std::string& name, FileKind kind, double duration_s) const;
   double video_seconds(int64_t pts) const;

@@ -10,7 +10,7 @@ bool Mp4Sink::wants_split(int64_t video_pts) const {
 }
 
 bool Mp4Sink::open_piece(Piece& p, std::string& error) {
-  p.name = name_for(p.index) + ".mp4";
+  p.name = output_name(ctx_, p.index) + ".mp4";
   Dict opts;
   // Fragments of at most a second, flushed as they complete: a SIGKILL loses at most the fragment in progress.
   opts.set("movflags", "+frag_keyframe+empty_moov+default_base_moof");
@@ -35,8 +35,7 @@ bool Mp4Sink::close_piece(Piece& p, double duration_s, std::string& error) {
 
 int64_t Mp4Sink::piece_offset(const Piece& p, int stream) const {
   // Every file starts at zero.
-  const AVCodecContext* enc = stream == 0 ? ctx_.video : ctx_.audio;
-  return av_rescale_q(p.start_pts, ctx_.video->time_base, enc->time_base);
+  return av_rescale_q(p.start_pts, ctx_.video->time_base, encoder(stream)->time_base);
 }
 
 }  // namespace rtcegress

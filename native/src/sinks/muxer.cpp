@@ -2,10 +2,6 @@
 
 #include <algorithm>
 
-extern "C" {
-#include <libavutil/opt.h>
-}
-
 namespace rtcegress {
 
 FileMuxer::~FileMuxer() {
@@ -47,7 +43,6 @@ bool FileMuxer::open(const std::string& path, const char* format, const std::vec
     fmt_.reset();
     return false;
   }
-  header_written_ = true;
   return true;
 }
 
@@ -77,12 +72,10 @@ bool FileMuxer::write(int stream, AVPacket* pkt, AVRational enc_tb, int64_t offs
 bool FileMuxer::close(std::string& error) {
   if (!fmt_) return true;
   bool ok = true;
-  if (header_written_) {
-    int err = av_write_trailer(fmt_.get());
-    if (err < 0) {
-      error = "cannot finish " + path_ + ": " + av_error_string(err);
-      ok = false;
-    }
+  int err = av_write_trailer(fmt_.get());  // the header is written: open() keeps fmt_ only when it succeeds
+  if (err < 0) {
+    error = "cannot finish " + path_ + ": " + av_error_string(err);
+    ok = false;
   }
   if (fmt_->pb) {
     avio_flush(fmt_->pb);
@@ -90,7 +83,7 @@ bool FileMuxer::close(std::string& error) {
       error = "cannot write " + path_ + ": " + av_error_string(fmt_->pb->error);
       ok = false;
     }
-    int err = avio_closep(&fmt_->pb);
+    err = avio_closep(&fmt_->pb);
     if (err < 0 && ok) {
       error = "cannot close " + path_ + ": " + av_error_string(err);
       ok = false;

@@ -23,7 +23,6 @@ class FileMuxer {
   // Writes the trailer and closes the file.
   bool close(std::string& error);
 
-  bool is_open() const { return fmt_ != nullptr; }
   const std::string& path() const { return path_; }
   // Span of the written media in seconds (the video stream's, when there is one).
   double duration_s() const;
@@ -36,7 +35,6 @@ class FileMuxer {
   OutputFormatPtr fmt_;
   std::string path_;
   std::vector<Span> spans_;
-  bool header_written_ = false;
 };
 
 }  // namespace rtcegress

@@ -1,9 +1,6 @@
 #include "sinks/playlist.h"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <memory>
 
 namespace rtcegress {
 
@@ -19,30 +16,6 @@ std::string render_event_playlist(const std::vector<PlaylistEntry>& entries, int
   }
   if (ended) out += "#EXT-X-ENDLIST\n";
   return out;
-}
-
-bool write_file_atomically(const std::string& path, const std::string& content, std::string& error) {
-  std::string tmp = path + ".tmp";
-  struct Closer {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-  };
-  {
-    std::unique_ptr<std::FILE, Closer> f(std::fopen(tmp.c_str(), "wb"));
-    if (!f) {
-      error = "cannot create " + tmp + ": " + std::strerror(errno);
-      return false;
-    }
-    if (std::fwrite(content.data(), 1, content.size(), f.get()) != content.size() || std::fflush(f.get()) != 0) {
-      error = "cannot write " + tmp + ": " + std::strerror(errno);
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot rename " + tmp + ": " + std::strerror(errno);
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
 }
 
 }  // namespace rtcegress

@@ -13,7 +13,4 @@ struct PlaylistEntry {
 
 std::string render_event_playlist(const std::vector<PlaylistEntry>& entries, int target_duration_s, bool ended);
 
-// Writes content to path atomically (temporary file + rename), so readers never see half a playlist.
-bool write_file_atomically(const std::string& path, const std::string& content, std::string& error);
-
 }  // namespace rtcegress

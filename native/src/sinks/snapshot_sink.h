@@ -13,13 +13,10 @@ class SnapshotSink {
   explicit SnapshotSink(SinkContext ctx) : ctx_(std::move(ctx)) { ctx_.needs.index = true; }
   // Writes frame as the next snapshot; ts_s is the output clock time it shows.
   bool write(const AVFrame* frame, double ts_s, std::string& error);
-  int next_index() const { return ctx_.fields.index; }
-  int written() const { return written_; }
 
  private:
-  SinkContext ctx_;
+  SinkContext ctx_;  // fields.index: the next snapshot's
   JpegEncoder jpeg_;
-  int written_ = 0;
 };
 
 }  // namespace rtcegress

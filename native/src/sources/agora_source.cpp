@@ -83,7 +83,7 @@ class AgoraSource final : public Source {
       return false;
     }
     local_user_ = api.conn_get_local_user(conn_);
-    video_observer_ = api.video_frame_observer2_create(&video_table_);
+    video_observer_ = api.video_frame_observer2_create(&tables_.video);
     if (local_user_ == nullptr || video_observer_ == nullptr) {
       error = "Agora SDK could not create the local user or the video observer";
       return false;
@@ -97,16 +97,16 @@ class AgoraSource final : public Source {
     });
     agora::register_session(session_, {conn_, local_user_, video_observer_});
 
-    if ((rc = api.conn_register_observer(conn_, &conn_table_)) < 0) return refused("connection observer", rc, error);
+    if ((rc = api.conn_register_observer(conn_, &tables_.conn)) < 0) return refused("connection observer", rc, error);
     conn_observer_ = true;
-    if ((rc = api.local_user_register_observer(local_user_, &user_table_)) < 0) {
+    if ((rc = api.local_user_register_observer(local_user_, &tables_.local_user)) < 0) {
       return refused("local user observer", rc, error);
     }
     user_observer_ = true;
     rc = api.local_user_set_playback_audio_frame_before_mixing_parameters(local_user_, config_.audio_channels,
                                                                           config_.audio_sample_rate);
     if (rc < 0) return refused("per-user audio format", rc, error);
-    if ((rc = api.local_user_register_audio_frame_observer(local_user_, &audio_table_)) < 0) {
+    if ((rc = api.local_user_register_audio_frame_observer(local_user_, &tables_.audio)) < 0) {
       return refused("audio frame observer", rc, error);
     }
     audio_observer_ = true;
@@ -164,10 +164,7 @@ class AgoraSource final : public Source {
   std::shared_ptr<agora::Session> session_;
 
   // The SDK keeps pointers to these tables while they are registered.
-  agora::RtcConnObserver conn_table_ = agora::make_conn_observer();
-  agora::LocalUserObserver user_table_ = agora::make_local_user_observer();
-  agora::AudioFrameObserver audio_table_ = agora::make_audio_frame_observer();
-  agora::VideoFrameObserver2 video_table_ = agora::make_video_frame_observer();
+  agora::ObserverTables tables_ = agora::make_observer_tables();
 
   Handle service_ = nullptr;
   Handle conn_ = nullptr;

@@ -9,18 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-extern "C" {
-#include <libavutil/frame.h>
-}
+#include "encode/ffmpeg_util.h"  // FramePtr
 
 namespace rtcegress {
-
-struct AVFrameDeleter {
-  void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
-};
-using FramePtr = std::unique_ptr<AVFrame, AVFrameDeleter>;
-
-inline FramePtr make_frame() { return FramePtr(av_frame_alloc()); }
 
 class SourceSink {
  public:

@@ -1,6 +1,6 @@
 #include "sources/synthetic_source.h"
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -42,6 +42,16 @@ struct Script {
   double freq = 880;
   Rgb colour;
 };
+
+// User i (from 0) before its settings: uid u<i+1>, its own colour and pitch.
+Script default_script(std::size_t i, int fps) {
+  Script s;
+  s.uid = "u" + std::to_string(i + 1);
+  s.fps = fps;
+  s.freq = 880 + 110 * static_cast<double>(i);
+  s.colour = kPalette[i % 8];
+  return s;
+}
 
 struct UserState {
   Script s;
@@ -246,14 +256,7 @@ std::unique_ptr<Source> make_synthetic_source(const json& task, std::string& err
       error = "source.users: must be a number of users from 1 to 32, or a list of users";
       return nullptr;
     }
-    for (int i = 0; i < n; ++i) {
-      Script s;
-      s.uid = "u" + std::to_string(i + 1);
-      s.fps = default_fps;
-      s.freq = 880 + 110 * i;
-      s.colour = kPalette[i % 8];
-      scripts.push_back(s);
-    }
+    for (int i = 0; i < n; ++i) scripts.push_back(default_script(static_cast<std::size_t>(i), default_fps));
   } else if (users->is_array() && !users->empty() && users->size() <= 32) {
     for (std::size_t i = 0; i < users->size(); ++i) {
       const json& o = (*users)[i];
@@ -262,11 +265,7 @@ std::unique_ptr<Source> make_synthetic_source(const json& task, std::string& err
         error = p + ": must be an object with a uid";
         return nullptr;
       }
-      Script s;
-      s.uid = "u" + std::to_string(i + 1);
-      s.fps = default_fps;
-      s.freq = 880 + 110 * static_cast<double>(i);
-      s.colour = kPalette[i % 8];
+      Script s = default_script(i, default_fps);
       if (auto u = o.find("uid"); u != o.end() && !u->is_null()) {
         if (u->is_string() && !u->get<std::string>().empty()) s.uid = u->get<std::string>();
         else if (u->is_number_integer()) s.uid = u->dump();

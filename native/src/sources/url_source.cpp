@@ -1,5 +1,6 @@
 #include "sources/url_source.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -7,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "control/events.h"
 #include "encode/ffmpeg_util.h"
 
 namespace rtcegress {
@@ -129,11 +129,9 @@ class InputReader {
       }
       if (err < 0) return stop_.stopped ? "stopped" : "input error: " + av_error_string(err);
       Decoder* d = pkt->stream_index == video_.stream ? &video_ : pkt->stream_index == audio_.stream ? &audio_ : nullptr;
-      if (d && !drain(*d, frame.get(), pkt.get())) {
-        av_packet_unref(pkt.get());
-        return stop_.stopped ? "stopped" : "input error: cannot decode";
-      }
+      bool decoded = !d || drain(*d, frame.get(), pkt.get());
       av_packet_unref(pkt.get());
+      if (!decoded) return stop_.stopped ? "stopped" : "input error: cannot decode";
     }
   }
 
@@ -201,10 +199,8 @@ class InputReader {
   bool to_yuv420p(const AVFrame* in, AVFrame* out) {
     SwsContext* sws = cached_sws(sws_, in->width, in->height, static_cast<AVPixelFormat>(in->format), in->width,
                                  in->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR);
-    out->format = AV_PIX_FMT_YUV420P;
-    out->width = in->width & ~1;
-    out->height = in->height & ~1;
-    if (!sws || out->width < 2 || out->height < 2 || av_frame_get_buffer(out, 32) < 0) return false;
+    const int w = in->width & ~1, h = in->height & ~1;
+    if (!sws || w < 2 || h < 2 || !alloc_yuv_frame(out, w, h)) return false;
     sws_scale(sws, in->data, in->linesize, 0, in->height, out->data, out->linesize);
     return true;
   }

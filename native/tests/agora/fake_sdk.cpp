@@ -322,23 +322,17 @@ class Network {
       conn_cb([&](RtcConnObserver& o) {
         if (o.on_user_left) o.on_user_left(c_.handle(), uid, kOfflineQuit);
       });
-    } else if ((ev.verb == "mute_video" || ev.verb == "unmute_video") && u != nullptr) {
-      u->video_muted = ev.verb == "mute_video";
-      const int reason = u->video_muted ? kStreamReasonRemoteMuted : kStreamReasonRemoteUnmuted;
-      const int state = u->video_muted ? kStreamStopped : kStreamDecoding;
+    } else if ((ev.verb == "mute_video" || ev.verb == "unmute_video" || ev.verb == "mute_audio" ||
+                ev.verb == "unmute_audio") &&
+               u != nullptr) {
+      const bool video = ev.verb.find("video") != std::string::npos;
+      const bool muted = ev.verb.rfind("mute", 0) == 0;
+      (video ? u->video_muted : u->audio_muted) = muted;
+      const int reason = muted ? kStreamReasonRemoteMuted : kStreamReasonRemoteUnmuted;
+      const int state = muted ? kStreamStopped : kStreamDecoding;
       user_cb([&](LocalUserObserver& o) {
-        if (o.on_user_video_track_state_changed) {
-          o.on_user_video_track_state_changed(c_.user_handle(), uid, nullptr, state, reason, 0);
-        }
-      });
-    } else if ((ev.verb == "mute_audio" || ev.verb == "unmute_audio") && u != nullptr) {
-      u->audio_muted = ev.verb == "mute_audio";
-      const int reason = u->audio_muted ? kStreamReasonRemoteMuted : kStreamReasonRemoteUnmuted;
-      const int state = u->audio_muted ? kStreamStopped : kStreamDecoding;
-      user_cb([&](LocalUserObserver& o) {
-        if (o.on_user_audio_track_state_changed) {
-          o.on_user_audio_track_state_changed(c_.user_handle(), uid, nullptr, state, reason, 0);
-        }
+        auto* changed = video ? o.on_user_video_track_state_changed : o.on_user_audio_track_state_changed;
+        if (changed) changed(c_.user_handle(), uid, nullptr, state, reason, 0);
       });
     } else if ((ev.verb == "info_mute_video" || ev.verb == "info_unmute_video") && u != nullptr) {
       u->video_muted = ev.verb == "info_mute_video";

@@ -141,8 +141,6 @@ int RecordingSink::fatal_count_locked() const {
   return n;
 }
 
-int RecordingSink::error_count_locked() const { return static_cast<int>(errors_.size()); }
-
 std::set<std::pair<int, int>> RecordingSink::sizes_locked(const std::string& uid) const {
   const auto it = sizes_.find(uid);
   return it == sizes_.end() ? std::set<std::pair<int, int>>{} : it->second;

@@ -53,7 +53,6 @@ class RecordingSink final : public rtcegress::SourceSink {
   int audio_frames_locked(const std::string& uid) const;
   bool has_locked(const std::string& entry) const;
   int fatal_count_locked() const;
-  int error_count_locked() const;
   std::set<std::pair<int, int>> sizes_locked(const std::string& uid) const;
 
  private:

@@ -2,6 +2,7 @@
 
 #include "compose/draw.h"
 #include "compose/speaker.h"
+#include "encode/ffmpeg_util.h"
 #include "sinks/file_info.h"
 #include "sinks/playlist.h"
 #include "sources/url_source.h"
@@ -67,7 +68,8 @@ TEST_CASE("drawing clips to the frame") {
   CHECK(f->data[0][11 * f->linesize[0] + 11] == 16);
   CHECK(f->data[0][15 * f->linesize[0] + 15] == 200);
   CHECK(f->data[1][7 * f->linesize[1] + 7] == 10);
-  draw_text(f.get(), -3, -3, "W?", 2, 235);  // partly outside: no crash, some pixels drawn
+  draw_text(f.get(), -3, -3, "W?", 2, 235);  // partly outside: no crash, the part inside is drawn
+  CHECK(f->data[0][1 * f->linesize[0] + 5] == 235);  // W's third row, right stroke (font pixel (4, 2))
   CHECK(text_width("ab", 3) == 33);
 }
 

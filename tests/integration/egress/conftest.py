@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,9 +81,32 @@ class Instance:
     def file_path(self, task_id: str, name: str, data_dir: Path | None = None) -> Path:
         return (data_dir or self.data_dir) / "spool" / task_id / name
 
+    def wait_recorded(self, task_id: str, seconds: float, pattern: str = "*.mp4", data_dir: Path | None = None) -> Path:
+        """Waits until an MP4 of the task in the spool holds ``seconds`` of media (its fragments so far)."""
+        folder = (data_dir or self.data_dir) / "spool" / task_id
+
+        def long_enough() -> Path | None:
+            return next((p for p in sorted(folder.glob(pattern)) if recorded_s(p) >= seconds), None)
+
+        return Path(wait_until(long_enough, f"{seconds:g} s recorded in {folder}/{pattern}", timeout=seconds + 15))
+
     def recorder_pid(self, task_id: str, part: int) -> int:
         started = [e for e in self.events(task_id) if e["type"] == "started"]
         return int(started[part - 1]["data"]["pid"])
+
+
+def recorded_s(path: Path) -> float:
+    """Seconds of media in a (possibly still growing, fragmented) MP4; 0 while nothing is readable yet."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        return float(out.stdout.strip())
+    except ValueError:
+        return 0.0
 
 
 def pid_alive(pid: int) -> bool:

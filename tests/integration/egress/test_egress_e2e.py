@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -68,7 +67,7 @@ def test_stop_while_processing_and_twice(instance: Callable[..., Instance]) -> N
     node = instance()
     task_id = node.start("long", small_record(channel="c-stop", max_duration_s=600))
     node.wait(task_id, lambda s: bool(s["started_at"]), "recording started")
-    time.sleep(2)  # record a little: the file length is what is checked below
+    node.wait_recorded(task_id, 2.0)
     first = node.stop(task_id, "stopA")
     assert first["status"] == "enqueued" and first["state"] in ("STOPPING", "STOPPED")
     final = node.wait_terminal(task_id)
@@ -136,12 +135,11 @@ def test_recorder_killed_mid_task_resumes_as_part_two_and_both_parts_are_listed(
     node = instance()
     task_id = node.start("crash", small_record(channel="c-crash", max_duration_s=600))
     node.wait(task_id, lambda s: bool(s["started_at"]), "part 1 started")
-    time.sleep(2.5)  # past the first MP4 fragment
+    node.wait_recorded(task_id, 2.0)  # a few fragments on disk
     kill(node.recorder_pid(task_id, 1))
     resumed = node.wait(task_id, lambda s: s["part"] == 2 and s["state"] == "PROCESSING", "part 2 running")
     assert resumed["attempts"] == 1
-    node.wait(task_id, lambda _: len([e for e in node.events(task_id) if e["type"] == "started"]) == 2, "part 2")
-    time.sleep(1)
+    node.wait_recorded(task_id, 0.5, "*_part2.mp4")
     node.stop(task_id, "end")
     final = node.wait_terminal(task_id)
     assert final["state"] == "STOPPED"
@@ -190,7 +188,7 @@ def test_whole_instance_killed_mid_task_resumes_elsewhere_and_keeps_part_one(
     doomed = instance("egress", data_dir=shared)
     task_id = api.start("orphan", small_record(channel="c-orphan", max_duration_s=600))
     api.wait(task_id, lambda s: bool(s["started_at"]), "part 1 started")
-    time.sleep(2.5)
+    doomed.wait_recorded(task_id, 2.0)
     recorder = api.recorder_pid(task_id, 1)
     first_owner = api.status(task_id)["owner"]
     doomed.serve.proc.send_signal(signal.SIGKILL)
@@ -201,7 +199,7 @@ def test_whole_instance_killed_mid_task_resumes_elsewhere_and_keeps_part_one(
     survivor = instance("egress", data_dir=shared)
     resumed = api.wait(task_id, lambda s: s["part"] == 2 and s["state"] == "PROCESSING", "part 2 elsewhere")
     assert resumed["attempts"] == 1 and resumed["owner"] != first_owner
-    time.sleep(1)
+    survivor.wait_recorded(task_id, 0.5, "*_part2.mp4")
     api.stop(task_id, "end")
     final = api.wait_terminal(task_id)
     assert final["state"] == "STOPPED"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Callable
 
 from tests.integration.egress.conftest import Instance, pid_alive, small_record
@@ -19,7 +18,8 @@ def test_sigterm_with_on_shutdown_stop_ends_tasks_stopped_with_finalized_files(
     for t in ids:
         api.wait(t, lambda s: bool(s["started_at"]), "recording started")
     pids = [api.recorder_pid(t, 1) for t in ids]
-    time.sleep(1.5)  # record something worth finalizing
+    for t in ids:
+        node.wait_recorded(t, 1.5)  # something worth finalizing
     code, took = node.serve.signal(signal.SIGTERM)
     assert code == 0 and took < 5
     assert not any(pid_alive(p) for p in pids)

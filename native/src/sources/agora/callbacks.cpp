@@ -37,7 +37,12 @@ void with_session(Handle handle, Fn&& fn) noexcept {
   }
 }
 
-std::string text(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+// with_session for a callback about a remote user; one without a user id is ignored.
+template <typename Fn>
+void with_user(Handle handle, UserId user, Fn&& fn) noexcept {
+  if (user == nullptr) return;
+  with_session(handle, [&](Session& s) { fn(s, std::string(user)); });
+}
 
 // --- connection observer ---
 void on_connected(Handle conn, const RtcConnInfo* /*info*/, int /*reason*/) {
@@ -68,12 +73,10 @@ void on_connection_failure(Handle conn, const RtcConnInfo* /*info*/, int reason)
   with_session(conn, [reason](Session& s) { s.on_connection_failure(reason); });
 }
 void on_user_joined(Handle conn, UserId user) {
-  if (user == nullptr) return;
-  with_session(conn, [user](Session& s) { s.on_user_joined(user); });
+  with_user(conn, user, [](Session& s, const std::string& uid) { s.on_user_joined(uid); });
 }
 void on_user_left(Handle conn, UserId user, int reason) {
-  if (user == nullptr) return;
-  with_session(conn, [user, reason](Session& s) { s.on_user_left(user, reason); });
+  with_user(conn, user, [reason](Session& s, const std::string& uid) { s.on_user_left(uid, reason); });
 }
 void on_error(Handle conn, int code, const char* message) {
   with_session(conn, [code, message](Session& s) { s.on_sdk_error(code, message); });
@@ -81,29 +84,26 @@ void on_error(Handle conn, int code, const char* message) {
 
 // --- local user observer ---
 void on_audio_track_state(Handle local_user, UserId user, Handle /*track*/, int state, int reason, int /*ms*/) {
-  if (user == nullptr) return;
-  with_session(local_user, [&](Session& s) { s.on_audio_state(user, state, reason); });
+  with_user(local_user, user, [&](Session& s, const std::string& uid) { s.on_audio_state(uid, state, reason); });
 }
 void on_video_track_state(Handle local_user, UserId user, Handle /*track*/, int state, int reason, int /*ms*/) {
-  if (user == nullptr) return;
-  with_session(local_user, [&](Session& s) { s.on_video_state(user, state, reason); });
+  with_user(local_user, user, [&](Session& s, const std::string& uid) { s.on_video_state(uid, state, reason); });
 }
 void on_user_info_updated(Handle local_user, UserId user, int msg, int val) {
-  if (user == nullptr) return;
-  with_session(local_user, [&](Session& s) { s.on_user_info(user, msg, val); });
+  with_user(local_user, user, [&](Session& s, const std::string& uid) { s.on_user_info(uid, msg, val); });
 }
 
 // --- media observers ---
 int on_playback_before_mixing(Handle local_user, const char* /*channel*/, UserId user, const AudioFrame* frame) {
-  if (user == nullptr || frame == nullptr) return 1;
-  with_session(local_user, [&](Session& s) { s.on_audio_frame(text(user), *frame); });
+  if (frame == nullptr) return 1;
+  with_user(local_user, user, [&](Session& s, const std::string& uid) { s.on_audio_frame(uid, *frame); });
   return 1;
 }
 int on_audio_frame_position(Handle /*local_user*/) { return kAudioPositionBeforeMixing; }
 
 int on_video_frame(Handle observer, const char* /*channel*/, UserId user, const VideoFrame* frame) {
-  if (user == nullptr || frame == nullptr) return 1;
-  with_session(observer, [&](Session& s) { s.on_video_frame(text(user), *frame); });
+  if (frame == nullptr) return 1;
+  with_user(observer, user, [&](Session& s, const std::string& uid) { s.on_video_frame(uid, *frame); });
   return 1;
 }
 
@@ -127,42 +127,27 @@ void unregister_session(const Session* session) {
   }
 }
 
-RtcConnObserver make_conn_observer() {
-  RtcConnObserver o{};
-  o.on_connected = on_connected;
-  o.on_disconnected = on_disconnected;
-  o.on_reconnecting = on_reconnecting;
-  o.on_reconnected = on_reconnected;
-  o.on_connection_lost = on_connection_lost;
-  o.on_token_privilege_will_expire = on_token_will_expire;
-  o.on_token_privilege_did_expire = on_token_did_expire;
-  o.on_connection_license_validation_failure = on_license_failure;
-  o.on_connection_failure = on_connection_failure;
-  o.on_user_joined = on_user_joined;
-  o.on_user_left = on_user_left;
-  o.on_error = on_error;
-  return o;
-}
-
-LocalUserObserver make_local_user_observer() {
-  LocalUserObserver o{};
-  o.on_user_audio_track_state_changed = on_audio_track_state;
-  o.on_user_video_track_state_changed = on_video_track_state;
-  o.on_user_info_updated = on_user_info_updated;
-  return o;
-}
-
-AudioFrameObserver make_audio_frame_observer() {
-  AudioFrameObserver o{};
-  o.on_playback_audio_frame_before_mixing = on_playback_before_mixing;
-  o.on_get_audio_frame_position = on_audio_frame_position;
-  return o;
-}
-
-VideoFrameObserver2 make_video_frame_observer() {
-  VideoFrameObserver2 o{};
-  o.on_frame = on_video_frame;
-  return o;
+ObserverTables make_observer_tables() {
+  ObserverTables t{};
+  t.conn.on_connected = on_connected;
+  t.conn.on_disconnected = on_disconnected;
+  t.conn.on_reconnecting = on_reconnecting;
+  t.conn.on_reconnected = on_reconnected;
+  t.conn.on_connection_lost = on_connection_lost;
+  t.conn.on_token_privilege_will_expire = on_token_will_expire;
+  t.conn.on_token_privilege_did_expire = on_token_did_expire;
+  t.conn.on_connection_license_validation_failure = on_license_failure;
+  t.conn.on_connection_failure = on_connection_failure;
+  t.conn.on_user_joined = on_user_joined;
+  t.conn.on_user_left = on_user_left;
+  t.conn.on_error = on_error;
+  t.local_user.on_user_audio_track_state_changed = on_audio_track_state;
+  t.local_user.on_user_video_track_state_changed = on_video_track_state;
+  t.local_user.on_user_info_updated = on_user_info_updated;
+  t.audio.on_playback_audio_frame_before_mixing = on_playback_before_mixing;
+  t.audio.on_get_audio_frame_position = on_audio_frame_position;
+  t.video.on_frame = on_video_frame;
+  return t;
 }
 
 }  // namespace rtcegress::agora

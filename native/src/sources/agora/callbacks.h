@@ -2,6 +2,7 @@
 // process-wide registry maps handles to the Session that owns them.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 
 #include "sources/agora/sdk_api.h"
@@ -15,10 +16,13 @@ namespace rtcegress::agora {
 void register_session(const std::shared_ptr<Session>& session, std::initializer_list<Handle> handles);
 void unregister_session(const Session* session);
 
-// Tables whose entries forward to the registered Session. Unused entries are null.
-RtcConnObserver make_conn_observer();
-LocalUserObserver make_local_user_observer();
-AudioFrameObserver make_audio_frame_observer();
-VideoFrameObserver2 make_video_frame_observer();
+// The SDK's observer tables, whose entries forward to the registered Session. Unused entries are null.
+struct ObserverTables {
+  RtcConnObserver conn;
+  LocalUserObserver local_user;
+  AudioFrameObserver audio;
+  VideoFrameObserver2 video;
+};
+ObserverTables make_observer_tables();
 
 }  // namespace rtcegress::agora

@@ -144,47 +144,44 @@ void Session::on_user_left(const std::string& uid, int reason) {
   sink_.on_user_left(uid, user_left_reason(reason));
 }
 
-void Session::set_video_muted_locked(const std::string& uid, bool muted) {
+bool Session::left_locked(const std::string& uid) const {
   auto it = users_.find(uid);
-  if (it != users_.end() && it->second.presence == Presence::kLeft) return;
-  UserState* user = ensure_present_locked(uid);
-  if (user->video_muted == muted) return;
-  user->video_muted = muted;
-  sink_.on_video_muted(uid, muted);
+  return it != users_.end() && it->second.presence == Presence::kLeft;
 }
 
-void Session::set_audio_muted_locked(const std::string& uid, bool muted) {
-  auto it = users_.find(uid);
-  if (it != users_.end() && it->second.presence == Presence::kLeft) return;
+void Session::set_muted_locked(const std::string& uid, Media media, bool muted) {
+  if (left_locked(uid)) return;
   UserState* user = ensure_present_locked(uid);
-  if (user->audio_muted == muted) return;
-  user->audio_muted = muted;
-  sink_.on_audio_muted(uid, muted);
+  bool& flag = media == Media::video ? user->video_muted : user->audio_muted;
+  if (flag == muted) return;
+  flag = muted;
+  if (media == Media::video) {
+    sink_.on_video_muted(uid, muted);
+  } else {
+    sink_.on_audio_muted(uid, muted);
+  }
+}
+
+void Session::on_stream_state(const std::string& uid, Media media, int reason) {
+  if (!wants(uid) || (reason != kStreamReasonRemoteMuted && reason != kStreamReasonRemoteUnmuted)) return;
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (!open_locked()) return;
+  set_muted_locked(uid, media, reason == kStreamReasonRemoteMuted);
 }
 
 void Session::on_video_state(const std::string& uid, int /*state*/, int reason) {
-  if (!wants(uid) || (reason != kStreamReasonRemoteMuted && reason != kStreamReasonRemoteUnmuted)) return;
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (!open_locked()) return;
-  set_video_muted_locked(uid, reason == kStreamReasonRemoteMuted);
+  on_stream_state(uid, Media::video, reason);
 }
 
 void Session::on_audio_state(const std::string& uid, int /*state*/, int reason) {
-  if (!wants(uid) || (reason != kStreamReasonRemoteMuted && reason != kStreamReasonRemoteUnmuted)) return;
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (!open_locked()) return;
-  set_audio_muted_locked(uid, reason == kStreamReasonRemoteMuted);
+  on_stream_state(uid, Media::audio, reason);
 }
 
 void Session::on_user_info(const std::string& uid, int msg, int val) {
   if (!wants(uid) || (msg != kMediaInfoMuteVideo && msg != kMediaInfoMuteAudio)) return;
   std::lock_guard<std::recursive_mutex> lock(mu_);
   if (!open_locked()) return;
-  if (msg == kMediaInfoMuteVideo) {
-    set_video_muted_locked(uid, val != 0);
-  } else {
-    set_audio_muted_locked(uid, val != 0);
-  }
+  set_muted_locked(uid, msg == kMediaInfoMuteVideo ? Media::video : Media::audio, val != 0);
 }
 
 // --- media ------------------------------------------------------------------------------------------------------
@@ -194,14 +191,12 @@ void Session::on_video_frame(const std::string& uid, const VideoFrame& frame) {
   std::string error;
   FramePtr copy = copy_video_frame(frame, error);  // outside the lock: the copy is the expensive part
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (!open_locked()) return;
-  auto it = users_.find(uid);
-  if (it != users_.end() && it->second.presence == Presence::kLeft) return;  // straggler after user_left
+  if (!open_locked() || left_locked(uid)) return;  // a straggler after user_left
   if (!copy) {
     warn_once_locked("video:" + uid, "user " + uid + ": dropping " + error);
     return;
   }
-  if (ensure_present_locked(uid)->video_muted) set_video_muted_locked(uid, false);  // frames mean it is back
+  if (ensure_present_locked(uid)->video_muted) set_muted_locked(uid, Media::video, false);  // frames: it is back
   sink_.on_video_frame(uid, std::move(copy));
 }
 
@@ -210,9 +205,7 @@ void Session::on_audio_frame(const std::string& uid, const AudioFrame& frame) {
   std::string error;
   FramePtr copy = copy_audio_frame(frame, error);
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (!open_locked()) return;
-  auto it = users_.find(uid);
-  if (it != users_.end() && it->second.presence == Presence::kLeft) return;
+  if (!open_locked() || left_locked(uid)) return;
   if (!copy) {
     warn_once_locked("audio:" + uid, "user " + uid + ": dropping " + error);
     return;

@@ -60,12 +60,16 @@ class Session {
     bool audio_muted = false;
   };
   enum TimerId { kJoinTimer = 1, kReconnectTimer = 2 };
+  enum class Media { video, audio };
+
+  // A remote track's state change: only a remote mute or unmute (its reason) counts.
+  void on_stream_state(const std::string& uid, Media media, int reason);
 
   // All helpers below expect mu_ held.
   bool open_locked() const { return open_; }
+  bool left_locked(const std::string& uid) const;  // the user left (media and mutes now are stragglers)
   UserState* ensure_present_locked(const std::string& uid);
-  void set_video_muted_locked(const std::string& uid, bool muted);
-  void set_audio_muted_locked(const std::string& uid, bool muted);
+  void set_muted_locked(const std::string& uid, Media media, bool muted);
   void warn_once_locked(const std::string& key, const std::string& message);
   void fatal(const std::string& reason);
   void warn(const std::string& message);
