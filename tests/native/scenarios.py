@@ -115,6 +115,15 @@ def spotlight(d: Path) -> Run:
 
 
 @scenario
+def spotlight_speaker_leaves(d: Path) -> Run:
+    out = d / "out"
+    src = users(3, volume=0.05)
+    src["users"][1].update(volume=0.9, leave_at_s=2.0)
+    src["users"][2]["volume"] = 0.3
+    return Run(run_for(task(out, layout="spotlight", source=src), d, 4.0), out)
+
+
+@scenario
 def customized(d: Path) -> Run:
     out = d / "out"
     regions = [

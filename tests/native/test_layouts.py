@@ -37,6 +37,12 @@ def test_spotlight_shows_the_loudest_user_large(recordings) -> None:
     check(path, 2.5, {(256, 180): COLOURS[1], (576, 144): COLOURS[0], (576, 216): COLOURS[2]}, size=16)
 
 
+def test_when_the_speaker_leaves_the_next_loudest_takes_the_spotlight(recordings) -> None:
+    path = recorded(recordings["spotlight_speaker_leaves"])
+    check(path, 1.5, {(256, 180): COLOURS[1]}, size=16)  # u2, the loudest, while present
+    check(path, 3.5, {(256, 180): COLOURS[2]}, size=16)  # u2 left at 2 s: u3, louder than u1, at once
+
+
 def test_customized_regions_follow_z_order(recordings) -> None:
     path = recorded(recordings["customized"])
     # u1 fills the canvas, u2 sits above it in the bottom-right quarter, u3 has no region and is not shown.

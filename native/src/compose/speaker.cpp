@@ -1,25 +1,22 @@
 #include "compose/speaker.h"
 
 #include <cmath>
+#include <utility>
 
 namespace rtcegress {
 
-void SpeakerTracker::update(const std::string& uid, double rms, double dt, double now) {
+void SpeakerTracker::update(const std::vector<Level>& levels, double dt, double now) {
   double a = dt / (p_.smoothing_s + dt);
-  double& p = power_[uid];
-  p += a * (rms * rms - p);
-  if (now != last_now_) {
-    // Decide once per time step, after the first update of the step; the remaining users' updates of the same
-    // step are reflected at the next step, which is finer than the hold time anyway.
-    last_now_ = now;
-    decide(now);
+  std::map<std::string, double> present;
+  for (const Level& l : levels) {
+    auto it = power_.find(l.uid);
+    double p = it == power_.end() ? 0.0 : it->second;
+    present[l.uid] = p + a * (l.rms * l.rms - p);
   }
-}
-
-void SpeakerTracker::forget(const std::string& uid) {
-  power_.erase(uid);
-  if (current_ == uid) current_.clear();
-  if (challenger_ == uid) challenger_.clear();
+  power_ = std::move(present);
+  if (!power_.count(current_)) current_.clear();
+  if (!power_.count(challenger_)) challenger_.clear();
+  decide(now);
 }
 
 double SpeakerTracker::level_db(const std::string& uid) const {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace rtcegress {
 
@@ -20,9 +21,13 @@ class SpeakerTracker {
   SpeakerTracker() : SpeakerTracker(Params{}) {}
   explicit SpeakerTracker(Params p) : p_(p) {}
 
-  // rms: root mean square (0..1) of the user's audio over the last dt seconds, reported at time now.
-  void update(const std::string& uid, double rms, double dt, double now);
-  void forget(const std::string& uid);
+  struct Level {
+    std::string uid;
+    double rms;  // root mean square (0..1) of the user's audio over the last dt seconds
+  };
+  // One time step: the level of every user present at time now. A user not listed has left: it is forgotten,
+  // and if it was the speaker the loudest of those present takes over at once.
+  void update(const std::vector<Level>& levels, double dt, double now);
   // The current speaker (empty until someone speaks).
   const std::string& speaker() const { return current_; }
   double level_db(const std::string& uid) const;
@@ -34,7 +39,6 @@ class SpeakerTracker {
   double current_since_ = 0;
   std::string challenger_;
   double challenger_since_ = 0;
-  double last_now_ = -1;
   void decide(double now);
 };
 

@@ -123,11 +123,13 @@ bool Pipeline::tick_composite(int64_t n, bool with_video, std::vector<UserView>&
   double dt = static_cast<double>(samples) / cfg_.audio.sample_rate;
   mix_.resize(cfg_.audio.channels, samples);
   scratch_.resize(cfg_.audio.channels, samples);
+  levels_.clear();
   for (const UserView& v : views) {
     users_.pull_audio(v.uid, scratch_);
-    speaker_.update(v.uid, rms(scratch_), dt, t);
+    levels_.push_back({v.uid, rms(scratch_)});
     mix_into(mix_, scratch_);
   }
+  speaker_.update(levels_, dt, t);
   limiter_.process(mix_);
   if (limiter_skip_ > 0) {
     // The limiter delays the mix by its look-ahead; dropping that much from the start keeps audio on time.

@@ -70,6 +70,7 @@ class Pipeline {
   UserTable users_;
   LayoutSettings view_;
   SpeakerTracker speaker_;
+  std::vector<SpeakerTracker::Level> levels_;  // reused every tick
   Limiter limiter_;
   int limiter_skip_;  // output samples of the limiter still to drop (its look-ahead delay)
   PlanarBuffer mix_, scratch_;

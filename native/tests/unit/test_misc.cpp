@@ -13,10 +13,7 @@ TEST_CASE("the spotlight follows the loudest user without flickering") {
   SpeakerTracker t;
   double now = 0;
   auto step = [&](double a, double b, double seconds) {
-    for (double end = now + seconds; now < end; now += 0.033) {
-      t.update("a", a, 0.033, now);
-      t.update("b", b, 0.033, now);
-    }
+    for (double end = now + seconds; now < end; now += 0.033) t.update({{"a", a}, {"b", b}}, 0.033, now);
   };
   step(0, 0, 1);
   CHECK(t.speaker().empty());
@@ -35,7 +32,17 @@ TEST_CASE("the spotlight follows the loudest user without flickering") {
   // Silence keeps whoever was shown.
   step(0, 0, 3);
   CHECK(t.speaker() == "b");
-  t.forget("b");
+}
+
+TEST_CASE("when the speaker leaves, the loudest of those left takes the spotlight at once") {
+  SpeakerTracker t;
+  double now = 0;
+  for (; now < 3; now += 0.033) t.update({{"a", 0.1}, {"b", 0.6}, {"c", 0.02}}, 0.033, now);
+  CHECK(t.speaker() == "b");
+  t.update({{"a", 0.1}, {"c", 0.02}}, 0.033, now);  // b left
+  CHECK(t.speaker() == "a");
+  CHECK(t.level_db("b") == -120.0);  // forgotten: it can never win again with a frozen level
+  t.update({}, 0.033, now + 0.033);  // everybody left
   CHECK(t.speaker().empty());
 }
 
