@@ -35,7 +35,14 @@ int AudioJitterBuffer::pull(PlanarBuffer& out) {
   max_pull_ = std::max(max_pull_, std::min(out.samples, rate_ / 8));
   int size = av_audio_fifo_size(fifo_.get());
   if (!playing_) {
-    if (size < target() || size == 0) return 0;
+    if (out.samples == 0 || size < target() || size == 0) return 0;
+    // Start from exactly the reserve: what is beyond it would only be delay, and dropping it now, before
+    // anything was played, is silent (dropping it later is a skip).
+    if (size > target()) {
+      dropped_ += size - target();
+      av_audio_fifo_drain(fifo_.get(), size - target());
+      size = target();
+    }
     playing_ = true;
     fade_in_ = true;
     window_min_ = -1;
@@ -89,15 +96,6 @@ int AudioJitterBuffer::pull(PlanarBuffer& out) {
     ++underruns_;
   }
   return n;
-}
-
-void AudioJitterBuffer::trim() {
-  if (!fifo_) return;
-  int surplus = av_audio_fifo_size(fifo_.get()) - target();
-  if (surplus > 0) {
-    av_audio_fifo_drain(fifo_.get(), surplus);
-    dropped_ += surplus;
-  }
 }
 
 double AudioJitterBuffer::buffered_ms() const {

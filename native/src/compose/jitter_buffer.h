@@ -18,9 +18,8 @@ class AudioJitterBuffer {
 
   void push(const float* const* planes, int n);
   // Writes exactly out.samples samples into out (silence where nothing is buffered); returns the real ones.
+  // Playback (re)starts at the first non-empty take that finds the reserve buffered, from exactly the reserve.
   int pull(PlanarBuffer& out);
-  // Drops buffered audio beyond the reserve (used when the output clock starts).
-  void trim();
   double buffered_ms() const;
   double target_ms() const { return 1000.0 * target() / rate_; }
   long long underruns() const { return underruns_; }

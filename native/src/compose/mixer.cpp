@@ -47,6 +47,14 @@ double rms(const PlanarBuffer& b) {
   return std::sqrt(sum / (static_cast<double>(b.samples) * b.channels));
 }
 
+void fade_out_tail(PlanarBuffer& b, int n) {
+  n = std::min(n, b.samples);
+  for (auto& ch : b.data) {
+    float* tail = ch.data() + (b.samples - n);
+    for (int i = 0; i < n; ++i) tail[i] *= static_cast<float>(n - 1 - i) / static_cast<float>(n);
+  }
+}
+
 Limiter::Limiter(int sample_rate, int channels, float ceiling, double lookahead_s, double release_s)
     : lookahead_(std::max(1, static_cast<int>(lookahead_s * sample_rate))),
       ceiling_(ceiling),

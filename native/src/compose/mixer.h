@@ -28,6 +28,10 @@ void mix_into(PlanarBuffer& acc, const PlanarBuffer& src);
 
 double rms(const PlanarBuffer& b);
 
+// Ramps the last n samples (or all, if fewer) down to silence, so a recording that ends mid-sound ends
+// without a click (which lossy encoding would also turn into an overshoot).
+void fade_out_tail(PlanarBuffer& b, int n);
+
 // |output| <= ceiling always; signals below the ceiling pass unchanged. The default ceiling (-1.4 dBFS) leaves
 // room for the overshoot of lossy AAC encoding, so the decoded file does not clip either. The output is delayed by the
 // look-ahead (a few milliseconds): the gain starts falling that early, so a peak meets a gain already low

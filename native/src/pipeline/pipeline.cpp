@@ -54,7 +54,6 @@ bool Pipeline::due_snapshot(int64_t n) const {
 
 FinishReason Pipeline::run(const StopInputs& stop) {
   const auto frame = duration_cast<SteadyClock::duration>(duration<double>(1.0 / cfg_.video.fps));
-  users_.trim_audio();
   t0_ = stats_at_ = SteadyClock::now();
   auto last_present = t0_;
   const int64_t max_ticks = cfg_.max_duration_s > 0
@@ -138,6 +137,7 @@ bool Pipeline::tick_composite(int64_t n, bool with_video, std::vector<UserView>&
     mix_.samples -= k;
     limiter_skip_ -= k;
   }
+  if (last_tick_) fade_out_tail(mix_, cfg_.audio.sample_rate / 100);
   bool snapshot = snapshots_ && with_video && due_snapshot(n);
   if (!chain_ && !snapshot) return true;
   AVFrame* picture = nullptr;
@@ -190,6 +190,7 @@ bool Pipeline::tick_individual(int64_t n, bool with_video, std::vector<UserView>
       }
     }
     users_.pull_audio(v.uid, scratch_);
+    if (last_tick_) fade_out_tail(scratch_, cfg_.audio.sample_rate / 100);
     bool snapshot = pu.snapshots && with_video && due_snapshot(n);
     if (!pu.chain && !snapshot) continue;
     AVFrame* picture = nullptr;
@@ -283,6 +284,7 @@ bool Pipeline::finish(std::string& error) {
   bool ok = true;
   std::string e;
   // The audio of the last frame interval.
+  last_tick_ = true;
   if (ticks_ > 0 && !tick(ticks_, false, SteadyClock::now(), e)) {
     ok = false;
     error = e;

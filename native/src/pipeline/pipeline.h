@@ -82,6 +82,7 @@ class Pipeline {
 
   SteadyClock::time_point t0_;
   int64_t ticks_ = 0;
+  bool last_tick_ = false;  // the audio of this tick ends the recording: it fades out
   long long frames_out_ = 0;
   long long dropped_ = 0;
   SteadyClock::time_point stats_at_;

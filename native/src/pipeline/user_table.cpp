@@ -196,11 +196,6 @@ std::vector<UserView> UserTable::views(SteadyClock::time_point now) {
   return out;
 }
 
-void UserTable::trim_audio() {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [uid, u] : users_) u->audio->trim();
-}
-
 int UserTable::pull_audio(const std::string& uid, PlanarBuffer& out) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = users_.find(uid);

@@ -57,8 +57,6 @@ class UserTable final : public SourceSink {
   std::vector<UserView> views(SteadyClock::time_point now);
   // Pulls out.samples samples of uid's audio (silence if absent); returns the real samples.
   int pull_audio(const std::string& uid, PlanarBuffer& out);
-  // Drops audio buffered beyond each user's reserve (audio from before the output clock started).
-  void trim_audio();
   std::vector<std::string> present() const;
   bool anyone_present() const;
   // The first fatal error reported by the source, empty if none.

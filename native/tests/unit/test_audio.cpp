@@ -61,6 +61,20 @@ TEST_CASE("mix_into sums and rms measures") {
   CHECK(rms(a) == doctest::Approx(0.5 / std::sqrt(2.0)).epsilon(0.02));
 }
 
+TEST_CASE("a fade-out ends in silence without a step") {
+  PlanarBuffer b = tone(480, 0.8f, 1000);
+  fade_out_tail(b, 240);
+  CHECK(b.data[0][479] == 0.0f);
+  CHECK(b.data[1][479] == 0.0f);
+  float worst = 0;
+  for (size_t i = 1; i < 480; ++i) worst = std::max(worst, std::fabs(b.data[0][i] - b.data[0][i - 1]));
+  CHECK(worst < 0.11f);  // a 1 kHz tone at 0.8 moves at most 0.105 per sample
+  CHECK(peak(b) > 0.75f);  // the first half is untouched
+  PlanarBuffer short_one = tone(100, 0.8f, 1000);
+  fade_out_tail(short_one, 240);  // fewer samples than the fade: all of them fade
+  CHECK(short_one.data[0][99] == 0.0f);
+}
+
 TEST_CASE("the jitter buffer primes, fills gaps with silence and trims built-up delay") {
   const int rate = 48000, take = 1600, chunk = 480;
   AudioJitterBuffer jb(rate, 2, take);
@@ -77,21 +91,70 @@ TEST_CASE("the jitter buffer primes, fills gaps with silence and trims built-up 
   CHECK(jb.pull(out) == 0);
   jb.push(c.planes(), chunk);
   CHECK(jb.buffered_ms() == doctest::Approx(60.0));
+  // An empty take (the output clock's first tick) does not start playback.
+  PlanarBuffer none;
+  none.resize(2, 0);
+  CHECK(jb.pull(none) == 0);
+  CHECK(jb.buffered_ms() == doctest::Approx(60.0));
+  // Playback starts from exactly the reserve: the 6.7 ms beyond it go before anything is played.
   CHECK(jb.pull(out) == take);
   CHECK(peak(out) > 0.4f);
+  CHECK(jb.buffered_ms() == doctest::Approx(20.0));
+  CHECK(jb.dropped_samples() == 320);
   // Running dry: the real part, then silence, and an underrun counted.
-  CHECK(jb.pull(out) == 1280);
+  CHECK(jb.pull(out) == 960);
   CHECK(out.data[0][take - 1] == 0.0f);
   CHECK(jb.underruns() == 1);
-  // A source that got far ahead: the surplus is dropped within a couple of seconds.
+  // A source that got far ahead: it restarts from the reserve, and what builds up afterwards is dropped
+  // within a couple of seconds.
   for (int i = 0; i < 30; ++i) jb.push(c.planes(), chunk);  // 300 ms at once
-  for (int t = 0; t < 70; ++t) {
-    for (int k = 0; k < 3; ++k) jb.push(c.planes(), chunk);
+  jb.pull(out);
+  CHECK(jb.buffered_ms() == doctest::Approx(jb.target_ms() - 1000.0 * take / rate));
+  const long long dropped_at_restart = jb.dropped_samples();
+  double most = 0;
+  PlanarBuffer quarter = tone(402, 0.5f, 1000);
+  for (int t = 0; t < 600; ++t) {  // 20 s of a source whose clock runs 0.5% fast
+    for (int k = 0; k < 4; ++k) jb.push(quarter.planes(), 402);
     jb.pull(out);
-    jb.push(c.planes(), chunk / 3 + 1);
+    most = std::max(most, jb.buffered_ms());
   }
-  CHECK(jb.buffered_ms() < 120.0);
-  CHECK(jb.dropped_samples() > 0);
+  CHECK(jb.underruns() == 1);
+  CHECK(jb.dropped_samples() > dropped_at_restart);
+  CHECK(most < 120.0);
+}
+
+TEST_CASE("a steady source and clock never skip audio") {
+  // The output clock's first take comes a whole tick after the clock starts; a source delivering 10 ms
+  // chunks all along must then play without a single dropped sample.
+  const int rate = 48000, take = 3200, chunk = 480;  // 15 fps
+  AudioJitterBuffer jb(rate, 2, take);
+  PlanarBuffer out;
+  out.resize(2, take);
+  PlanarBuffer none;
+  none.resize(2, 0);
+  PlanarBuffer c = tone(chunk, 0.5f, 1000);
+  long long pushed = 0, next_tick = 2 * take;  // 130 ms of audio before the clock starts
+  jb.pull(none);
+  for (int i = 0; i < 1000; ++i) {  // 10 s
+    jb.push(c.planes(), chunk);
+    pushed += chunk;
+    if (pushed >= next_tick) {
+      jb.pull(out);
+      next_tick += take;
+    }
+  }
+  const long long dropped_at_start = jb.dropped_samples();
+  CHECK(dropped_at_start > 0);  // what came before the clock
+  for (int i = 0; i < 1000; ++i) {
+    jb.push(c.planes(), chunk);
+    pushed += chunk;
+    if (pushed >= next_tick) {
+      jb.pull(out);
+      next_tick += take;
+    }
+  }
+  CHECK(jb.dropped_samples() == dropped_at_start);
+  CHECK(jb.underruns() == 0);
 }
 
 TEST_CASE("underruns, restarts and trims do not click") {
