@@ -47,6 +47,48 @@ TARGET_RATIO = 0.6
 HEADERS = {"Content-Type": "application/json"}
 
 
+class PauseMeter:
+    """What stalled this process while measuring: garbage collections (count and longest, per generation) and
+    the event loop's worst lag (how late a 5 ms timer fired), so a p99 miss can be told apart from slow work."""
+
+    def __init__(self) -> None:
+        self.collections = [0, 0, 0]
+        self.longest_ms = [0.0, 0.0, 0.0]
+        self.worst_lag_ms = 0.0
+        self._started = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        gen = info["generation"]
+        self.collections[gen] += 1
+        self.longest_ms[gen] = max(self.longest_ms[gen], (time.perf_counter() - self._started) * 1000)
+
+    async def _watch_loop(self) -> None:
+        while True:
+            due = time.perf_counter() + 0.005
+            await asyncio.sleep(0.005)
+            self.worst_lag_ms = max(self.worst_lag_ms, (time.perf_counter() - due) * 1000)
+
+    def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
+        self._task = asyncio.ensure_future(self._watch_loop())
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+        if self._task:
+            self._task.cancel()
+
+    def line(self) -> str:
+        gens = ", ".join(
+            f"gen{g} {n} (max {ms:.1f} ms)"
+            for g, (n, ms) in enumerate(zip(self.collections, self.longest_ms, strict=True))
+        )
+        return f"stalls: worst loop lag {self.worst_lag_ms:.1f} ms; collections {gens}"
+
+
 @dataclass
 class Result:
     name: str
@@ -55,6 +97,7 @@ class Result:
     latencies_ms: list[float]
     errors: int
     cpu_s: float = 0.0  # CPU time of this process (server and clients) while measuring
+    pauses: PauseMeter | None = None
 
     @property
     def rate(self) -> float:
@@ -68,6 +111,7 @@ class Result:
         return (
             f"{self.name:<10} {self.rate:6.0f} req/s   p50 {self.pct(50):7.2f} ms   p99 {self.pct(99):7.2f} ms"
             f"   cpu {cpu_us:4.0f} us/req   ({self.requests} requests, {self.errors} errors)"
+            + (f"\n              {self.pauses.line()}" if self.pauses else "")
         )
 
 
@@ -164,15 +208,21 @@ async def paced(name: str, url: str, clients: int, rate: float, duration: float,
                     errors += not ok
                 due += period
 
+        pauses = PauseMeter()
+
         async def cpu_meter() -> float:
             await asyncio.sleep(warmup)
+            pauses.start()
             return time.process_time()
 
         begin = time.perf_counter()
-        cpu_from, *_ = await asyncio.gather(cpu_meter(), *(client(i, begin) for i in range(clients)))
+        try:
+            cpu_from, *_ = await asyncio.gather(cpu_meter(), *(client(i, begin) for i in range(clients)))
+        finally:
+            pauses.stop()
         elapsed = time.perf_counter() - begin - warmup
         cpu = time.process_time() - cpu_from
-    return Result(name, len(latencies), elapsed, latencies, errors, cpu)
+    return Result(name, len(latencies), elapsed, latencies, errors, cpu, pauses)
 
 
 async def run(args: argparse.Namespace) -> int:
