@@ -60,3 +60,9 @@ def control(owner: str) -> str:
 def instance(owner: str) -> str:
     """Heartbeat of a live instance (expires when it dies)."""
     return f"{PREFIX}:instance:{owner}"
+
+
+def claim(owner: str, claim_id: str) -> str:
+    """What one claim call leased (``task_id:part``), kept for a lease period so a retried call (its reply was
+    lost) gets the same task back instead of leasing a second one."""
+    return f"{PREFIX}:claim:{owner}:{claim_id}"

@@ -259,9 +259,17 @@ class TaskStore:
         return dict(zip(names, (int(d) for d in depths), strict=True))
 
     # --- worker side ------------------------------------------------------------------------------
-    async def claim(self, owner: str, queues: Sequence[str], lease_s: float) -> Task | None:
-        """Atomically take the first ENQUEUED task from ``queues`` (in order) and lease it to ``owner``."""
-        res = await self._run("claim", owner, int(lease_s * 1000), self.events_max_len, *queues)
+    async def claim(
+        self, owner: str, queues: Sequence[str], lease_s: float, *, claim_id: str | None = None
+    ) -> Task | None:
+        """Atomically take the first ENQUEUED task from ``queues`` (in order) and lease it to ``owner``.
+
+        Each call has a fresh ``claim_id`` (tests pass their own): when the client retries the script because
+        the reply was lost, the retry returns the task the first run leased rather than leasing another one
+        that would sit unused until its lease expired.
+        """
+        claim_id = claim_id or secrets.token_hex(8)
+        res = await self._run("claim", owner, int(lease_s * 1000), self.events_max_len, claim_id, *queues)
         if res[0] != "claimed":
             return None
         return Task.from_hash(_pairs(res[1:]))
@@ -327,9 +335,10 @@ class TaskStore:
         mark_started: bool = False,
     ) -> None:
         name, body = file or ("", "")
+        # A fresh key per call: if the client retries because the reply was lost, nothing is recorded twice.
         res = await self._run(
             "event", task_id, lease.owner, type, json.dumps(data), self.events_max_len, name, body,
-            "1" if mark_started else "0", self.task_ttl_s, lease.part,
+            "1" if mark_started else "0", self.task_ttl_s, lease.part, secrets.token_hex(8),
         )  # fmt: skip
         if res[0] != "ok":
             raise TransitionRefused(task_id, res[1], type, res[2])

@@ -10,6 +10,7 @@ local K = {
   app_tasks = function(app) return P .. ':app:' .. app .. ':tasks' end,
   queue = function(region, kind, cmd) return P .. ':queue:' .. region .. ':' .. kind .. ':' .. cmd end,
   control = function(owner) return P .. ':control:' .. owner end,
+  claim = function(owner, id) return P .. ':claim:' .. owner .. ':' .. id end,
   stream = P .. ':events',
   leases = P .. ':leases',
   enqueued = P .. ':enqueued',

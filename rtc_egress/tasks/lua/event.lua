@@ -1,12 +1,15 @@
 -- Records a worker event on a task. ARGV: prefix, task_id, owner, type, data_json, maxlen, file_name,
--- file_json, mark_started ('1'|'0'), task_ttl_s, part
+-- file_json, mark_started ('1'|'0'), task_ttl_s, part, event_key
+-- event_key names this call: a retry of the task's latest event (its reply was lost) records nothing twice.
 -- A file is attached whatever the task's state or owner (a finished part's file is never dropped);
 -- other events need the current lease holder. Returns {'ok'} | {'lost', state or '', why}
 local tid, owner, etype, data_json, maxlen = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local file_name, file_json, mark_started, ttl, part = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local event_key = ARGV[12]
 local tk = K.task(tid)
-local f = redis.call('HMGET', tk, 'state', 'owner', 'started_at', 'part')
+local f = redis.call('HMGET', tk, 'state', 'owner', 'started_at', 'part', 'last_event_key')
 if not f[1] then return { 'lost', '', 'no such task' } end
+if f[5] == event_key then return { 'ok' } end
 local is_file = file_name ~= ''
 if not is_file then
   local why = not_holder(f[2], f[4], owner, part) or (TERMINAL[f[1]] and 'the task has ended')
@@ -25,6 +28,6 @@ if mark_started == '1' then
   if not f[3] then redis.call('HSET', tk, 'started_at', ts) end
   redis.call('HSET', tk, 'part_started_at', ts)
 end
-redis.call('HSET', tk, 'updated_at', ts)
+redis.call('HSET', tk, 'updated_at', ts, 'last_event_key', event_key)
 emit(tid, etype, data_json, ts, maxlen)
 return { 'ok' }
