@@ -10,6 +10,7 @@ import structlog
 
 from rtc_egress.egress.admission import admission_problem
 from rtc_egress.egress.capacity import Capacity, task_cost
+from rtc_egress.egress.disk import DiskState, disk_state, free_bytes
 from rtc_egress.egress.metrics import EgressMetrics
 from rtc_egress.egress.settings import EgressSettings
 from rtc_egress.egress.spool import reconcile_task_dir, spool_task_ids
@@ -48,10 +49,13 @@ class EgressWorker:
         self._closing = False
         self._loops: list[asyncio.Task[None]] = []
         self._run_tasks: set[asyncio.Task[None]] = set()
+        self.disk = DiskState.OK
 
     async def start(self) -> None:
         self.settings.spool_dir.mkdir(parents=True, exist_ok=True)
+        await self._check_disk()
         self._loops = [
+            asyncio.create_task(self._disk_loop(), name="egress-disk"),
             asyncio.create_task(self._claim_loop(), name="egress-claim"),
             asyncio.create_task(self._control_loop(), name="egress-control"),
             asyncio.create_task(self._notify_loop(), name="egress-notify"),
@@ -93,6 +97,7 @@ class EgressWorker:
                 "running_tasks": len(self.runs),
                 "capacity_used": round(self.capacity.used, 2),
                 "capacity": self.capacity.units,
+                "spool_disk": self.disk.value,
                 "crashed_loops": crashed,
             },
         )
@@ -101,7 +106,7 @@ class EgressWorker:
     async def _claim_loop(self) -> None:
         while not self._closing:
             claimed = False
-            cmds = self.capacity.affordable(CMDS)
+            cmds = self.capacity.affordable(CMDS) if self.disk is DiskState.OK else []
             if cmds:
                 try:
                     task = await self.store.claim(
@@ -120,6 +125,28 @@ class EgressWorker:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await self._wake.wait()
+
+    # --- spool disk -------------------------------------------------------------------------------
+    async def _disk_loop(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(self.settings.disk_check_interval_s)
+            try:
+                await self._check_disk()
+            except OSError as exc:
+                log.warning("cannot read the spool's free space", error=str(exc))
+
+    async def _check_disk(self) -> None:
+        free = await asyncio.to_thread(free_bytes, self.settings.spool_dir)
+        self.metrics.spool_free.set(free)
+        state = disk_state(free, self.settings.min_free_disk_bytes, self.settings.critical_free_disk_bytes)
+        if state is not self.disk:
+            level = log.info if state is DiskState.OK else log.warning if state is DiskState.LOW else log.error
+            level("spool disk " + state.value, free_mb=free >> 20, spool=str(self.settings.spool_dir))
+            self.disk = state
+            self._wake.set()  # room again: claim at once
+        if state is DiskState.CRITICAL:
+            for run in list(self.runs.values()):
+                await run.request_stop("spool disk nearly full", requeue=True)
 
     async def _notify_loop(self) -> None:
         """Wakes the claim loop as soon as a queue gets work (the 1 s poll is the fallback)."""

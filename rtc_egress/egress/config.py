@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _SOURCES = ("agora", "synthetic", "url")
 
@@ -46,6 +46,23 @@ class EgressConfig(BaseModel):
         "veryfast", description="libx264 preset (faster = less CPU, bigger files)"
     )
     mp4_max_file_s: float | None = Field(None, gt=0, description="rotate MP4 files at this length (none = never)")
+    min_free_disk_mb: int = Field(
+        1024, ge=0, description="claim no new task while the spool's filesystem has less free space (MiB)"
+    )
+    critical_free_disk_mb: int = Field(
+        256,
+        ge=0,
+        description="below this free space (MiB) running recordings are finalized and requeued to resume elsewhere",
+    )
+
+    @model_validator(mode="after")
+    def _disk_thresholds(self) -> EgressConfig:
+        if self.critical_free_disk_mb > self.min_free_disk_mb:
+            raise ValueError(
+                f"critical_free_disk_mb ({self.critical_free_disk_mb}) must not exceed min_free_disk_mb "
+                f"({self.min_free_disk_mb})"
+            )
+        return self
 
     @field_validator("allowed_sources")
     @classmethod

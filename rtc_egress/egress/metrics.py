@@ -17,13 +17,19 @@ class EgressMetrics:
             "rtc_egress_egress_capacity_used", "Capacity units in use (see egress.capacity).", registry=registry
         )
         self.capacity = Gauge("rtc_egress_egress_capacity", "Capacity units of this instance.", registry=registry)
+        self.spool_free = Gauge(
+            "rtc_egress_egress_spool_free_bytes",
+            "Free space of the spool's filesystem (see egress.min_free_disk_mb and critical_free_disk_mb).",
+            registry=registry,
+        )
         self.claims = Counter(
             "rtc_egress_egress_claims_total", "Tasks (parts) this instance claimed.", registry=registry
         )
         self.endings = Counter(
             "rtc_egress_egress_part_endings_total",
             "How parts ended here: stopped, failed, crashed (exit without finishing), hung (killed by the "
-            "watchdog), requeued (shutdown handover), lost (lease taken away), refused (admission).",
+            "watchdog), requeued (handed over to resume elsewhere: shutdown with requeue, or the spool disk "
+            "nearly full), lost (lease taken away), refused (admission).",
             ["outcome"],
             registry=registry,
         )

@@ -48,6 +48,8 @@ class EgressComponent:
                 recorder_options=options,
                 agora_app_id=cfg.agora.app_id,
                 agora_sdk_dir=cfg.agora.sdk_dir,
+                min_free_disk_bytes=eg.min_free_disk_mb << 20,
+                critical_free_disk_bytes=eg.critical_free_disk_mb << 20,
             ),
             metrics=EgressMetrics(ctx.metrics),
         )

@@ -38,3 +38,6 @@ class EgressSettings:
     recorder_options: dict[str, object] = field(default_factory=dict)  # hls_segment_s, x264_preset, ...
     agora_app_id: str | None = None
     agora_sdk_dir: Path | None = None
+    min_free_disk_bytes: int = 1024 << 20
+    critical_free_disk_bytes: int = 256 << 20
+    disk_check_interval_s: float = 2.0

@@ -223,6 +223,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         ({"TASK_TTL": "10"}, "tasks.task_ttl_s", "greater than or equal to 60"),
         ({"RTC_EGRESS_API__AUTH_TOKENS": "[oops"}, "api.auth_tokens", "not valid JSON"),
         ({"RTC_EGRESS_API__APP_TOKENS": "app1=t1"}, "api.app_tokens", "JSON object"),
+        ({"RTC_EGRESS_EGRESS__CRITICAL_FREE_DISK_MB": "2048"}, "egress", "must not exceed min_free_disk_mb (1024)"),
     ],
 )
 def test_rules(environ: dict[str, str], key: str, rule_part: str) -> None:
