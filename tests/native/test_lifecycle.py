@@ -64,3 +64,25 @@ def test_a_task_file_run_without_stdin_records_until_its_limit(tmp_path: Path) -
     finished = json.loads(done.stdout.strip().splitlines()[-1])
     assert (finished["event"], finished["reason"]) == ("finished", "max_duration")
     assert abs(media_info(tmp_path / "out" / "nostdin.mp4").duration_s - 2.0) < 0.2
+
+
+def test_a_nearly_full_disk_keeps_the_fragmented_mp4_instead_of_copying_it(tmp_path: Path) -> None:
+    """The fast-start rewrite copies the file; on a disk without room for the copy and a reserve for other
+    recordings, the recorder keeps the (playable) fragmented MP4 and writes no temporary file."""
+    from tests.native.recorder import run_for
+    from tests.native.scenarios import task, users
+    from tests.support.small_disk import small_disk
+
+    with small_disk(tmp_path / "disk", 16) as disk:
+        out = disk / "out"
+        t = task(out, source=users(2), max_duration_s=30)
+        t["video"] = {"width": 320, "height": 180, "frameRate": 15, "bitrate": 300}
+        rec = run_for(t, tmp_path / "work", 1.5)
+        assert rec.returncode == 0  # type: ignore[attr-defined]
+        assert (rec.events[-1]["status"], rec.events[-1]["reason"]) == ("ok", "stopped")
+        (closed,) = rec.named("file_closed")
+        path = Path(closed["path"])
+        assert "moof" in top_level_boxes(path) and decode_errors(path) == ""
+        assert count_video_frames(path) >= 15
+        assert sorted(p.name for p in out.iterdir()) == [path.name]  # no temporary copy left behind
+        assert "not enough free space to rewrite it" in rec.stderr()

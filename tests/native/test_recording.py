@@ -81,7 +81,11 @@ def test_recording_limits(recordings) -> None:
     assert (run.rec.events[-1]["status"], run.rec.events[-1]["reason"]) == ("ok", "max_duration")
     assert 1.9 < run.info["took_s"] < 3.5
     v = stream(probe(Path(run.closed()[0]["path"])), "video")
-    assert int(v["nb_frames"]) == 60
+    # Two seconds at 30 fps, whatever an overloaded machine made the recorder skip (counted, never hidden).
+    assert abs(float(v["duration"]) - 2.0) < 0.05
+    totals = run.rec.named("stats")[-1]
+    assert totals["final"] and int(v["nb_frames"]) == totals["frames"]
+    assert totals["frames"] + totals["dropped_frames"] == 60 and totals["dropped_frames"] <= 20
 
     idle: Run = recordings["idle"]
     assert idle.info["code"] == 0

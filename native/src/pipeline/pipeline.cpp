@@ -244,10 +244,12 @@ double Pipeline::elapsed_s(SteadyClock::time_point now) const {
   return std::round(duration<double>(now - t0_).count() * 1000) / 1000;  // to the millisecond
 }
 
-void Pipeline::emit_stats(SteadyClock::time_point now) {
-  double span = duration<double>(now - stats_at_).count();
-  double fps = span > 0 ? static_cast<double>(frames_out_ - stats_frames_) / span : 0;
-  nlohmann::json j = {{"elapsed_s", elapsed_s(now)},
+void Pipeline::emit_stats(SteadyClock::time_point now, bool final) {
+  // The final totals are of the recorded ticks (the output's own time), not of the time finishing took.
+  double recorded_s = static_cast<double>(ticks_) / cfg_.video.fps;
+  double span = final ? recorded_s : duration<double>(now - stats_at_).count();
+  double fps = span > 0 ? static_cast<double>(frames_out_ - (final ? 0 : stats_frames_)) / span : 0;
+  nlohmann::json j = {{"elapsed_s", final ? std::round(recorded_s * 1000) / 1000 : elapsed_s(now)},
                       {"fps", std::round(fps * 100) / 100},
                       {"frames", frames_out_},
                       {"dropped_frames", dropped_},
@@ -256,6 +258,7 @@ void Pipeline::emit_stats(SteadyClock::time_point now) {
                       {"audio_underruns", users_.audio_underruns()}};
   if (av_offset_n_ > 0) j["av_offset_ms"] = std::round(av_offset_sum_ / static_cast<double>(av_offset_n_));
   else j["av_offset_ms"] = nullptr;
+  if (final) j["final"] = true;
   events_.emit("stats", j);
   stats_at_ = now;
   stats_frames_ = frames_out_;
@@ -289,6 +292,7 @@ bool Pipeline::finish(std::string& error) {
     ok = false;
     error = e;
   }
+  if (ticks_ > 0) emit_stats(SteadyClock::now(), true);
   if (chain_ && !chain_->finish(e)) {
     ok = false;
     error = e;

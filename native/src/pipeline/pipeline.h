@@ -61,7 +61,8 @@ class Pipeline {
                   const std::string& speaker, std::string& error) const;
   double elapsed_s(SteadyClock::time_point now) const;  // since the clock started, rounded to the millisecond
   std::optional<FinishReason> handle_command(const std::string& line);
-  void emit_stats(SteadyClock::time_point now);
+  // final: the totals of the whole recording, fps averaged over it (emitted once, before the files close).
+  void emit_stats(SteadyClock::time_point now, bool final = false);
   void emit_status();
   int64_t samples_at(int64_t tick) const;
 

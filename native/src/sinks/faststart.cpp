@@ -1,12 +1,43 @@
 #include "sinks/faststart.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "encode/ffmpeg_util.h"
 
 namespace rtcegress {
 
+namespace {
+
+bool room_for_copy(const std::string& path, std::string& error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) {
+    error = "cannot size " + path + ": " + ec.message();
+    return false;
+  }
+  const fs::path dir = fs::path(path).parent_path();
+  const auto space = fs::space(dir.empty() ? fs::path(".") : dir, ec);
+  if (ec) {
+    error = "cannot read the free space of " + dir.string() + ": " + ec.message();
+    return false;
+  }
+  const unsigned long long need = size + std::max<unsigned long long>(kFaststartReserve, size / 10);
+  if (space.available < need) {
+    error = "not enough free space to rewrite it (" + std::to_string(space.available >> 20) + " MiB free, " +
+            std::to_string(need >> 20) + " MiB needed)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool rewrite_faststart(const std::string& path, std::string& error) {
+  if (!room_for_copy(path, error)) return false;
   AVFormatContext* raw = nullptr;
   int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
   if (err < 0) {

@@ -4,9 +4,6 @@ tmpfs filled with real files."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,43 +12,23 @@ import pytest
 from tests.integration.egress.conftest import Instance, small_record
 from tests.integration.egress.test_egress_e2e import media_files
 from tests.support.media import media_info
+from tests.support.small_disk import MIB, leave_free, small_disk
 
-MIB = 1 << 20
 DISK_LIMITS = {"RTC_EGRESS_EGRESS__MIN_FREE_DISK_MB": "40", "RTC_EGRESS_EGRESS__CRITICAL_FREE_DISK_MB": "20"}
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        pytest.skip(f"mounting a 64 MiB tmpfs needs root: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def leave_free(disk: Path, mib: int) -> None:
-    """Allocates a filler file so that about ``mib`` MiB stay free (replacing any earlier filler)."""
-    filler = disk / "filler"
-    filler.unlink(missing_ok=True)
-    size = shutil.disk_usage(disk).free - mib * MIB
-    if size > 0:
-        fd = os.open(filler, os.O_CREAT | os.O_WRONLY)
-        try:
-            os.posix_fallocate(fd, 0, size)
-        finally:
-            os.close(fd)
+def spool_disk(tmp_path: Path) -> Iterator[Path]:
+    with small_disk(tmp_path / "small-disk", 64) as disk:
+        yield disk
 
 
 def test_a_full_spool_leaves_work_to_others_and_hands_running_recordings_over(
-    instance: Callable[..., Instance], small_disk: Path, tmp_path: Path
+    instance: Callable[..., Instance], spool_disk: Path, tmp_path: Path
 ) -> None:
     api = instance("api-server")
-    leave_free(small_disk, 30)  # below min_free_disk_mb (40): no new claims
-    cramped = instance("egress", data_dir=small_disk / "data", **DISK_LIMITS)
+    leave_free(spool_disk, 30)  # below min_free_disk_mb (40): no new claims
+    cramped = instance("egress", data_dir=spool_disk / "data", **DISK_LIMITS)
     assert cramped.serve.logged("spool disk low")["free_mb"] < 40
 
     # A task created now is announced to the cramped instance first; it leaves it queued for one with room.
@@ -64,12 +41,12 @@ def test_a_full_spool_leaves_work_to_others_and_hands_running_recordings_over(
     roomy.serve.signal()
 
     # Room again: the cramped instance claims; then the disk nearly fills while it records.
-    leave_free(small_disk, 60)
+    leave_free(spool_disk, 60)
     cramped.serve.logged("spool disk ok")
     task_id = api.start("handover", small_record(channel="c-handover", max_duration_s=600))
     cramped_owner = api.wait_state(task_id, "PROCESSING")["owner"]
-    cramped.wait_recorded(task_id, 1.0, data_dir=small_disk / "data")
-    leave_free(small_disk, 10)  # below critical_free_disk_mb (20)
+    cramped.wait_recorded(task_id, 1.0, data_dir=spool_disk / "data")
+    leave_free(spool_disk, 10)  # below critical_free_disk_mb (20)
     handed = api.wait(task_id, lambda s: s["state"] == "ENQUEUED" and bool(media_files(s)), "handed back with part 1")
     assert "spool disk nearly full" in handed["reason"] and handed["attempts"] == 0  # a handover, not a crash
 
@@ -83,7 +60,7 @@ def test_a_full_spool_leaves_work_to_others_and_hands_running_recordings_over(
     assert final["state"] == "STOPPED"
     by_part = {f["part"]: f for f in media_files(final)}
     assert sorted(by_part) == [1, 2]
-    part1 = media_info(small_disk / "data" / "spool" / task_id / by_part[1]["name"])
+    part1 = media_info(spool_disk / "data" / "spool" / task_id / by_part[1]["name"])
     assert part1.video_codec == "h264" and part1.duration_s >= 1.0
     assert media_info(heir.file_path(task_id, by_part[2]["name"])).video_codec == "h264"
     metrics = cramped.serve.metrics()
