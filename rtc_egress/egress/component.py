@@ -143,7 +143,8 @@ class EgressWorker:
             level = log.info if state is DiskState.OK else log.warning if state is DiskState.LOW else log.error
             level("spool disk " + state.value, free_mb=free >> 20, spool=str(self.settings.spool_dir))
             self.disk = state
-            self._wake.set()  # room again: claim at once
+            if state is DiskState.OK:
+                self._wake.set()  # room again: claim at once
         if state is DiskState.CRITICAL:
             for run in list(self.runs.values()):
                 await run.request_stop("spool disk nearly full", requeue=True)

@@ -245,11 +245,11 @@ double Pipeline::elapsed_s(SteadyClock::time_point now) const {
 }
 
 void Pipeline::emit_stats(SteadyClock::time_point now, bool final) {
-  // The final totals are of the recorded ticks (the output's own time), not of the time finishing took.
-  double recorded_s = static_cast<double>(ticks_) / cfg_.video.fps;
-  double span = final ? recorded_s : duration<double>(now - stats_at_).count();
-  double fps = span > 0 ? static_cast<double>(frames_out_ - (final ? 0 : stats_frames_)) / span : 0;
-  nlohmann::json j = {{"elapsed_s", final ? std::round(recorded_s * 1000) / 1000 : elapsed_s(now)},
+  // The final totals cover the whole recording in the output's own time (not the time finishing took).
+  const double span = final ? static_cast<double>(ticks_) / cfg_.video.fps : duration<double>(now - stats_at_).count();
+  const long long frames = final ? frames_out_ : frames_out_ - stats_frames_;
+  const double fps = span > 0 ? static_cast<double>(frames) / span : 0;
+  nlohmann::json j = {{"elapsed_s", final ? std::round(span * 1000) / 1000 : elapsed_s(now)},
                       {"fps", std::round(fps * 100) / 100},
                       {"frames", frames_out_},
                       {"dropped_frames", dropped_},

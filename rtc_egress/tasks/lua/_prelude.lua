@@ -40,8 +40,11 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function hget_all(key)
-  return redis.call('HGETALL', key)
+-- A script's answer about a task: tag (e.g. 'ok'), then the task hash's field, value pairs.
+local function tagged_task(tk, tag)
+  local h = redis.call('HGETALL', tk)
+  table.insert(h, 1, tag)
+  return h
 end
 
 local function task_queue(tk)

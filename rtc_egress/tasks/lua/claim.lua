@@ -11,9 +11,7 @@ if prior then
   local tk = K.task(tid)
   local f = redis.call('HMGET', tk, 'owner', 'part', 'state')
   if f[1] == owner and f[2] == part and (f[3] == 'PROCESSING' or f[3] == 'STOPPING') then
-    local h = hget_all(tk)
-    table.insert(h, 1, 'claimed')
-    return h
+    return tagged_task(tk, 'claimed')
   end
   return { 'empty' }
 end
@@ -33,9 +31,7 @@ for i = 6, #ARGV do
       }, { owner = owner, part = part }, ts, maxlen, 0)
       redis.call('ZADD', K.leases, ts + lease_ms, tid)
       redis.call('SET', ck, tid .. ':' .. part, 'PX', lease_ms)
-      local h = hget_all(tk)
-      table.insert(h, 1, 'claimed')
-      return h
+      return tagged_task(tk, 'claimed')
     end
   end
 end

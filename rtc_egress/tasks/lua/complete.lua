@@ -7,14 +7,9 @@ local f = redis.call('HMGET', tk, 'state', 'owner', 'part')
 if not f[1] then return { 'refused', '', 'no such task' } end
 local why = not_holder(f[2], f[3], owner, part)
 if why then return { 'refused', f[1], why } end
-if f[1] == to and redis.call('HGET', tk, 'reason') == reason then
-  -- a retry of this very ending (the first reply was lost): already done
-  local h = hget_all(tk)
-  table.insert(h, 1, 'ok')
-  return h
+-- A retry of this very ending (the first reply was lost) finds it done and answers the same.
+if not (f[1] == to and redis.call('HGET', tk, 'reason') == reason) then
+  local ok, from = transition(tid, to, reason, { message = message }, {}, now_ms(), maxlen, ttl)
+  if not ok then return { 'refused', from or '', 'illegal transition' } end
 end
-local ok, from = transition(tid, to, reason, { message = message }, {}, now_ms(), maxlen, ttl)
-if not ok then return { 'refused', from or '', 'illegal transition' } end
-local h = hget_all(tk)
-table.insert(h, 1, 'ok')
-return h
+return tagged_task(tk, 'ok')

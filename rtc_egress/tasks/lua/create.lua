@@ -8,9 +8,7 @@ local max_attempts, timeout_ms, maxlen = ARGV[10], tonumber(ARGV[11]), ARGV[12]
 local rk = K.req(app, rid)
 local existing = redis.call('GET', rk)
 if existing and redis.call('EXISTS', K.task(existing)) == 1 then
-  local h = hget_all(K.task(existing))
-  table.insert(h, 1, 'exists')
-  return h
+  return tagged_task(K.task(existing), 'exists')
 end
 
 local ak = nil

@@ -26,6 +26,4 @@ else
   end
 end
 if not ok then return { 'refused', from or '', 'illegal transition' } end
-local h = hget_all(tk)
-table.insert(h, 1, 'ok')
-return h
+return tagged_task(tk, 'ok')

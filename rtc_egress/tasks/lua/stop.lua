@@ -25,6 +25,4 @@ else
   redis.call('XADD', ck, 'MAXLEN', '~', 10000, '*', 'task_id', tid, 'action', 'stop', 'request_id', rid)
   redis.call('EXPIRE', ck, 86400)
 end
-local h = hget_all(tk)
-table.insert(h, 1, outcome)
-return h
+return tagged_task(tk, outcome)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from importlib import resources
 
 import pytest
@@ -75,61 +76,58 @@ async def test_create_enqueues_once_per_request_id_and_locks_the_channel(store: 
     await make_task(channel="room", app_id="app2")
 
 
-async def test_a_claim_whose_reply_was_lost_is_retried_without_leasing_a_second_task(
-    redis_server: RedisServer, store: TaskStore, make_task: MakeTask
-) -> None:
+@pytest.fixture
+async def behind_proxy(redis_server: RedisServer) -> AsyncIterator[tuple[CuttingProxy, TaskStore]]:
+    """A store whose Redis connection goes through a proxy that can lose replies (the client retries)."""
     proxy = CuttingProxy(redis_server.port)
     await proxy.start()
     client = create_redis(RedisConfig(url=proxy.url, retries=2))
-    try:
-        flaky = TaskStore(client)
-        first, second = await make_task(), await make_task()
-        assert await flaky.claim("w1", ["egress:queue:nowhere"], lease_s=10) is None  # script loaded, warm
-        proxy.cut_reply_to(b"lost-reply-1")
-        claimed = await flaky.claim("w1", NATIVE_RECORD, lease_s=10, claim_id="lost-reply-1")
-        assert proxy.cuts == 1  # the first run leased a task and its answer never arrived
-        assert claimed is not None and claimed.task_id == first.task_id and claimed.part == 1
-        # The retry did not lease the second task to an owner that does not know it has it.
-        still_queued = await store.get(second.task_id)
-        assert still_queued is not None and still_queued.state == S.ENQUEUED
-        other = await store.claim("w2", NATIVE_RECORD, lease_s=10)
-        assert other is not None and other.task_id == second.task_id
-    finally:
-        await client.aclose()
-        await proxy.close()
+    yield proxy, TaskStore(client)
+    await client.aclose()
+    await proxy.close()
+
+
+async def test_a_claim_whose_reply_was_lost_is_retried_without_leasing_a_second_task(
+    behind_proxy: tuple[CuttingProxy, TaskStore], store: TaskStore, make_task: MakeTask
+) -> None:
+    proxy, flaky = behind_proxy
+    first, second = await make_task(), await make_task()
+    assert await flaky.claim("w1", ["egress:queue:nowhere"], lease_s=10) is None  # script loaded, warm
+    proxy.cut_reply_to(b"lost-reply-1")
+    claimed = await flaky.claim("w1", NATIVE_RECORD, lease_s=10, claim_id="lost-reply-1")
+    assert proxy.cuts == 1  # the first run leased a task and its answer never arrived
+    assert claimed is not None and claimed.task_id == first.task_id and claimed.part == 1
+    # The retry did not lease the second task to an owner that does not know it has it.
+    still_queued = await store.get(second.task_id)
+    assert still_queued is not None and still_queued.state == S.ENQUEUED
+    other = await store.claim("w2", NATIVE_RECORD, lease_s=10)
+    assert other is not None and other.task_id == second.task_id
 
 
 async def test_a_file_and_an_ending_whose_replies_were_lost_are_recorded_once(
-    redis_server: RedisServer, redis: aioredis.Redis, store: TaskStore, make_task: MakeTask
+    behind_proxy: tuple[CuttingProxy, TaskStore], redis: aioredis.Redis, store: TaskStore, make_task: MakeTask
 ) -> None:
-    proxy = CuttingProxy(redis_server.port)
-    await proxy.start()
-    client = create_redis(RedisConfig(url=proxy.url, retries=2))
-    try:
-        flaky = TaskStore(client)
-        # Run each script once, so the lost replies below are of runs that did happen (not of NOSCRIPT).
-        await make_task()
-        warm = await flaky.claim("w1", NATIVE_RECORD, lease_s=10)
-        assert warm is not None
-        await flaky.attach_file(warm.task_id, Lease.of(warm), TaskFile(name="w.mp4", path="/s/w.mp4", bytes=1, part=1))
-        await flaky.finish(warm.task_id, Lease.of(warm), "stopped")
-        task = await make_task()
-        claimed = await flaky.claim("w1", NATIVE_RECORD, lease_s=10)
-        assert claimed is not None
-        lease = Lease.of(claimed)
-        uploads_before = await redis.xlen(keys.UPLOADS)
-        proxy.cut_reply_to(b"lost-reply.mp4")
-        await flaky.attach_file(task.task_id, lease, TaskFile(name="lost-reply.mp4", path="/s/x.mp4", bytes=9, part=1))
-        proxy.cut_reply_to(b"lost-reply-ending")
-        done = await flaky.finish(task.task_id, lease, "lost-reply-ending")  # not refused as "already STOPPED"
-        assert proxy.cuts == 2
-        assert done.state == S.STOPPED and done.reason == "lost-reply-ending"
-        types = [e.type for e in await store.events(task.task_id)]
-        assert types.count("file_closed") == 1 and types.count("state_changed") == 3  # ENQUEUED, PROCESSING, STOPPED
-        assert await redis.xlen(keys.UPLOADS) == uploads_before + 1  # the uploader hears of the file once
-    finally:
-        await client.aclose()
-        await proxy.close()
+    proxy, flaky = behind_proxy
+    # Run each script once, so the lost replies below are of runs that did happen (not of NOSCRIPT).
+    await make_task()
+    warm = await flaky.claim("w1", NATIVE_RECORD, lease_s=10)
+    assert warm is not None
+    await flaky.attach_file(warm.task_id, Lease.of(warm), TaskFile(name="w.mp4", path="/s/w.mp4", bytes=1, part=1))
+    await flaky.finish(warm.task_id, Lease.of(warm), "stopped")
+    task = await make_task()
+    claimed = await flaky.claim("w1", NATIVE_RECORD, lease_s=10)
+    assert claimed is not None
+    lease = Lease.of(claimed)
+    uploads_before = await redis.xlen(keys.UPLOADS)
+    proxy.cut_reply_to(b"lost-reply.mp4")
+    await flaky.attach_file(task.task_id, lease, TaskFile(name="lost-reply.mp4", path="/s/x.mp4", bytes=9, part=1))
+    proxy.cut_reply_to(b"lost-reply-ending")
+    done = await flaky.finish(task.task_id, lease, "lost-reply-ending")  # not refused as "already STOPPED"
+    assert proxy.cuts == 2
+    assert done.state == S.STOPPED and done.reason == "lost-reply-ending"
+    types = [e.type for e in await store.events(task.task_id)]
+    assert types.count("file_closed") == 1 and types.count("state_changed") == 3  # ENQUEUED, PROCESSING, STOPPED
+    assert await redis.xlen(keys.UPLOADS) == uploads_before + 1  # the uploader hears of the file once
 
 
 async def test_a_repeated_claim_returns_nothing_once_its_task_moved_on(store: TaskStore, make_task: MakeTask) -> None:
