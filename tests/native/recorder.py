@@ -65,6 +65,14 @@ class Recorder:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        """A test that fails while recording leaves no recorder behind."""
+        if exc_type is not None:
+            self.kill()
+
     def _read(self) -> None:
         assert self.proc.stdout is not None
         log = (self.workdir / "events.jsonl").open("wb")
@@ -139,8 +147,7 @@ class Recorder:
 
 def run_for(task: dict[str, Any], workdir: Path, seconds: float, **kwargs: Any) -> Recorder:
     """Records for ``seconds`` after ``started``, stops with the stop command and waits for the exit."""
-    rec = Recorder(task, workdir, **kwargs)
-    try:
+    with Recorder(task, workdir, **kwargs) as rec:
         rec.wait_event("started")
         deadline = rec.event_time(rec.named("started")[0]) + seconds
         while time.monotonic() < deadline:
@@ -148,7 +155,4 @@ def run_for(task: dict[str, Any], workdir: Path, seconds: float, **kwargs: Any) 
         rec.stop_sent_at = time.monotonic()  # type: ignore[attr-defined]
         rec.send({"cmd": "stop"})
         rec.returncode = rec.wait()  # type: ignore[attr-defined]
-    except BaseException:
-        rec.kill()
-        raise
     return rec

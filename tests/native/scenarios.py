@@ -72,8 +72,7 @@ def wait_until(rec: Recorder, seconds_after_start: float) -> None:
 @scenario
 def basic(d: Path) -> Run:
     out = d / "out"
-    rec = Recorder(task(out, source=users(2)), d)
-    try:
+    with Recorder(task(out, source=users(2)), d) as rec:
         wait_until(rec, 2.0)
         rec.send({"cmd": "status"})
         rec.send({"cmd": "no-such-command"})
@@ -81,9 +80,6 @@ def basic(d: Path) -> Run:
         stop_at = time.monotonic()
         rec.send({"cmd": "stop"})
         code = rec.wait()
-    except BaseException:
-        rec.kill()
-        raise
     return Run(rec, out, {"code": code, "stop_at": stop_at})
 
 
@@ -136,17 +132,13 @@ def customized(d: Path) -> Run:
 @scenario
 def set_layout(d: Path) -> Run:
     out = d / "out"
-    rec = Recorder(task(out, layout="grid", source=users(3)), d)
-    try:
+    with Recorder(task(out, layout="grid", source=users(3)), d) as rec:
         wait_until(rec, 1.5)
         rec.send({"cmd": "set_layout", "layout": "spotlight", "spotlight_uid": "u3", "background": "#204060"})
         rec.send({"cmd": "set_layout", "layout": "freestyle"})
         wait_until(rec, 3.5)
         rec.send({"cmd": "stop"})
         code = rec.wait()
-    except BaseException:
-        rec.kill()
-        raise
     return Run(rec, out, {"code": code})
 
 
@@ -162,16 +154,12 @@ def individual(d: Path) -> Run:
 def hls(d: Path) -> Run:
     out = d / "out"
     t = task(out, format="hls", hls_segment_s=1, filename_pattern="{channel}-{task_id}", source=users(2))
-    rec = Recorder(t, d)
-    try:
+    with Recorder(t, d) as rec:
         wait_until(rec, 2.6)
         live = {p.name: p.read_text() for p in out.glob("*.m3u8")}
         wait_until(rec, 4.5)
         rec.send({"cmd": "stop"})
         code = rec.wait()
-    except BaseException:
-        rec.kill()
-        raise
     return Run(rec, out, {"code": code, "live_playlists": live})
 
 
@@ -194,47 +182,35 @@ def snapshots_individual(d: Path) -> Run:
 @scenario
 def sigkill(d: Path) -> Run:
     out = d / "out"
-    rec = Recorder(task(out, source=users(2)), d)
-    try:
+    with Recorder(task(out, source=users(2)), d) as rec:
         wait_until(rec, 5.0)
         killed_at = time.monotonic()
         rec.signal(signal.SIGKILL)
         code = rec.wait()
-    except BaseException:
-        rec.kill()
-        raise
     return Run(rec, out, {"code": code, "recorded_s": killed_at - rec.event_time(rec.named("started")[0])})
 
 
 @scenario
 def sigterm(d: Path) -> Run:
     out = d / "out"
-    rec = Recorder(task(out, source=users(2)), d)
-    try:
+    with Recorder(task(out, source=users(2)), d) as rec:
         wait_until(rec, 2.5)
         sent = time.monotonic()
         rec.signal(signal.SIGTERM)
         code = rec.wait()
         exited = time.monotonic()
-    except BaseException:
-        rec.kill()
-        raise
     return Run(rec, out, {"code": code, "exit_after_s": exited - sent})
 
 
 @scenario
 def stdin_eof(d: Path) -> Run:
     out = d / "out"
-    rec = Recorder(task(out, source=users(1)), d, task_on_stdin=True)
-    try:
+    with Recorder(task(out, source=users(1)), d, task_on_stdin=True) as rec:
         wait_until(rec, 2.0)
         sent = time.monotonic()
         rec.close_stdin()
         code = rec.wait()
         exited = time.monotonic()
-    except BaseException:
-        rec.kill()
-        raise
     return Run(rec, out, {"code": code, "exit_after_s": exited - sent})
 
 
@@ -276,15 +252,11 @@ def url_individual(d: Path) -> Run:
 
 def run_to_its_end(t: dict[str, Any], d: Path, out: Path) -> Run:
     """Records until the recorder ends by itself; info: exit code and started-to-finished time."""
-    rec = Recorder(t, d)
-    try:
+    with Recorder(t, d) as rec:
         started = rec.event_time(rec.wait_event("started"))
         finished = rec.wait_event("finished", timeout=10)
         took = rec.event_time(finished) - started
         code = rec.wait()
-    except BaseException:
-        rec.kill()
-        raise
     return Run(rec, out, {"code": code, "took_s": took})
 
 

@@ -54,34 +54,30 @@ class FrameStats:
     v: float
 
 
+def lavfi_frames(graph: str, tags: tuple[str, ...]) -> list[tuple[float, dict[str, str]]]:
+    """(time, the given metadata tags) of every frame a lavfi graph puts out (an analysis filter's results)."""
+    out = subprocess.run(
+        [
+            "ffprobe", "-v", "error", "-f", "lavfi", "-i", graph, "-show_entries",
+            f"frame=pts_time:frame_tags={','.join(tags)}", "-of", "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    return [(float(f["pts_time"]), f["tags"]) for f in json.loads(out.stdout)["frames"]]
+
+
+_YUV_TAGS = ("lavfi.signalstats.YAVG", "lavfi.signalstats.UAVG", "lavfi.signalstats.VAVG")
+
+
 def frame_stats(path: Path, crop: tuple[int, int, int, int] | None = None) -> list[FrameStats]:
     """Average Y/U/V of every video frame (of the crop w:h:x:y when given), with its time."""
     graph = f"movie={path}"
     if crop:
         graph += ",crop={}:{}:{}:{}".format(*crop)
     graph += ",signalstats"
-    out = subprocess.run(
-        [
-            "ffprobe", "-v", "error", "-f", "lavfi", "-i", graph, "-show_entries",
-            "frame=pts_time:frame_tags=lavfi.signalstats.YAVG,lavfi.signalstats.UAVG,lavfi.signalstats.VAVG",
-            "-of", "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )  # fmt: skip
-    frames = []
-    for f in json.loads(out.stdout)["frames"]:
-        tags = f["tags"]
-        frames.append(
-            FrameStats(
-                float(f["pts_time"]),
-                float(tags["lavfi.signalstats.YAVG"]),
-                float(tags["lavfi.signalstats.UAVG"]),
-                float(tags["lavfi.signalstats.VAVG"]),
-            )
-        )
-    return frames
+    return [FrameStats(t, *(float(tags[k]) for k in _YUV_TAGS)) for t, tags in lavfi_frames(graph, _YUV_TAGS)]
 
 
 def colour_at(path: Path, t: float, x: int, y: int, size: int = 24) -> tuple[float, float, float]:
@@ -111,28 +107,12 @@ def assert_colour(actual: tuple[float, float, float], rgb: str, where: str, tole
 def audio_levels(path: Path, window: int = 240, pre: str = "") -> list[tuple[float, float, float]]:
     """(time, RMS dBFS, peak dBFS) per window of samples over the first audio stream."""
     graph = f"amovie={path},{pre + ',' if pre else ''}asetnsamples=n={window}:p=0,astats=metadata=1:reset=1"
-    out = subprocess.run(
-        [
-            "ffprobe", "-v", "error", "-f", "lavfi", "-i", graph, "-show_entries",
-            "frame=pts_time:frame_tags=lavfi.astats.Overall.RMS_level,lavfi.astats.Overall.Peak_level",
-            "-of", "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )  # fmt: skip
+    rms, peak = "lavfi.astats.Overall.RMS_level", "lavfi.astats.Overall.Peak_level"
 
     def level(v: str) -> float:
         return -200.0 if v in ("-inf", "") or math.isinf(float(v)) else float(v)
 
-    return [
-        (
-            float(f["pts_time"]),
-            level(f["tags"]["lavfi.astats.Overall.RMS_level"]),
-            level(f["tags"]["lavfi.astats.Overall.Peak_level"]),
-        )
-        for f in json.loads(out.stdout)["frames"]
-    ]
+    return [(t, level(tags[rms]), level(tags[peak])) for t, tags in lavfi_frames(graph, (rms, peak))]
 
 
 def onsets(series: list[tuple[float, bool]]) -> list[float]:
